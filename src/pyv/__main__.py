@@ -1,0 +1,5 @@
+"""``python -m pyv``."""
+
+from pyv.main import entry
+
+entry()

@@ -1,0 +1,343 @@
+"""The ``pyv`` command line: parse, call the core, print. Nothing else lives here.
+
+Errors from the core (:class:`pyv.errors.PyvError`) and usage errors from click are
+turned into one ``pyv: ...`` line on stderr by :func:`run`; exit codes: 0 success,
+1 error, 2 usage, 127 command not found, or the exit status of ``pyv exec``'s command.
+The hot commands are answered by :mod:`pyv.hot` before this module is imported; they
+are registered here too, for ``--help``, completion and option handling.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Optional
+
+import typer
+
+try:  # typer >= 0.22 carries its own copy of click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # older typer (the newest for Python 3.9 and 3.10) uses click
+    from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
+
+from pyv import __version__, hot, registry, runner, selection, versionfile
+from pyv.errors import EXIT_USAGE, PyvError, UsageError, report, warn
+from pyv.paths import Layout, from_environ
+
+app = typer.Typer(
+    name="pyv",
+    help="Manage Python versions: select them per directory, shell or user; install and link them.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _layout() -> Layout:
+    return from_environ(os.environ)
+
+
+def _done(status: int) -> None:
+    if status:
+        raise typer.Exit(status)
+
+
+def _status(message: str) -> None:
+    """Progress and results meant for a person: stderr, so stdout stays data."""
+    print(message, file=sys.stderr)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        print(f"pyv {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show pyv's version."
+    ),
+) -> None:
+    """Manage Python versions: select them per directory, shell or user; install and link them."""
+
+
+# -- the hot commands (answered by pyv.hot when called plainly) -----------------------
+
+
+@app.command("version-name")
+def version_name() -> None:
+    """Print the selected version names, separated by ':'."""
+    _done(hot.version_name(_layout(), os.environ))
+
+
+@app.command("version-origin")
+def version_origin() -> None:
+    """Print where the selected version is set: a file or PYV_VERSION."""
+    _done(hot.version_origin(_layout(), os.environ))
+
+
+@app.command("version")
+def version() -> None:
+    """Print the selected versions and where they are set."""
+    _done(hot.version(_layout(), os.environ))
+
+
+@app.command("which")
+def which(command: str = typer.Argument(..., help="A command such as python3 or pip.")) -> None:
+    """Print the full path of COMMAND in the selected version."""
+    _done(hot.which(_layout(), os.environ, command))
+
+
+@app.command("prefix")
+def prefix(
+    request: Optional[str] = typer.Argument(None, metavar="[VERSION]", help="Default: selected."),
+) -> None:
+    """Print the folder a version is installed in."""
+    _done(hot.prefix(_layout(), os.environ, request))
+
+
+@app.command("root")
+def root() -> None:
+    """Print the pyv root folder."""
+    _done(hot.root(_layout(), os.environ))
+
+
+@app.command(
+    "exec",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def exec_(ctx: typer.Context, command: str = typer.Argument(..., metavar="COMMAND")) -> None:
+    """Run COMMAND [ARGS...] of the selected version, with its bin first on PATH."""
+    _done(hot.exec_(_layout(), os.environ, [command, *ctx.args]))
+
+
+# -- listing ---------------------------------------------------------------------------
+
+
+def _current(layout: Layout) -> tuple[set[str], str]:
+    try:
+        chosen = selection.select(layout, os.environ, versionfile.working_dir(os.environ))
+        names = {name for _, name in runner.resolve(layout, chosen) if name}
+    except PyvError as e:
+        warn(str(e))
+        return set(), ""
+    return names, chosen.origin
+
+
+@app.command("versions")
+def versions(
+    bare: bool = typer.Option(False, "--bare", help="Names only, one per line."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List the installed versions; '*' marks the selected ones."""
+    layout = _layout()
+    installed = registry.installations(layout)
+    if bare:
+        for inst in installed:
+            print(inst.name)
+        return
+    current, origin = _current(layout)
+    if as_json:
+        print(json.dumps([_describe(layout, i, i.name in current) for i in installed], indent=2))
+        return
+    rows = []
+    if runner.system_which(layout, "python3", os.environ) or runner.system_which(
+        layout, "python", os.environ
+    ):
+        rows.append(("system", "system" in current, ""))
+    for inst in installed:
+        receipt = registry.read_receipt(layout, inst.name)
+        link = f" --> {receipt['prefix']}" if receipt.get("source") == "link" else ""
+        rows.append((inst.name, inst.name in current, link))
+    for name, selected, link in rows:
+        mark = "*" if selected else " "
+        where = f" ({origin})" if selected else ""
+        print(f"{mark} {name}{link}{where}")
+
+
+def _describe(layout: Layout, inst: registry.Installation, current: bool) -> dict[str, object]:
+    from pyv.request import VARIANT_NAMES
+
+    receipt = registry.read_receipt(layout, inst.name)
+    version = inst.request.version
+    return {
+        "name": inst.name,
+        "version": version.public if version else None,
+        "variant": VARIANT_NAMES[inst.request.variant],
+        "path": inst.path,
+        "prefix": registry.prefix(layout, inst.name),
+        "source": receipt.get("source"),
+        "current": current,
+    }
+
+
+@app.command("whence")
+def whence(
+    command: str = typer.Argument(..., metavar="COMMAND"),
+    path: bool = typer.Option(False, "--path", help="Print full paths."),
+) -> None:
+    """List the installed versions that provide COMMAND."""
+    layout = _layout()
+    found = runner.whence(layout, command)
+    for name in found:
+        print(os.path.join(registry.bin_dir(layout, name), command) if path else name)
+    _done(0 if found else 1)
+
+
+@app.command("latest")
+def latest(
+    prefix: str = typer.Argument(..., metavar="PREFIX", help="A version or prefix: 3.12, 3."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No error message."),
+) -> None:
+    """Print the newest installed version matching PREFIX."""
+    from pyv.request import parse
+
+    found = registry.matching(_layout(), parse(prefix.rstrip(".")))
+    if not found:
+        if quiet:
+            raise typer.Exit(1)
+        raise PyvError(f"no installed version matches `{prefix}'")
+    print(found[0].name)
+
+
+# -- choosing ------------------------------------------------------------------------
+
+
+def _checked(layout: Layout, requests: list[str], *, force: bool) -> list[str]:
+    """Canonical forms of ``requests``, each installed unless ``force``."""
+    from pyv.request import parse
+
+    canonical = []
+    for text in requests:
+        request = parse(text)
+        name = str(request)
+        if not force:
+            if request.kind == "system":
+                runner.prefix(layout, "system", os.environ)
+            elif registry.find(layout, request) is None:
+                raise PyvError(
+                    f"version `{name}' is not installed", hint=f"run `pyv install {name}'"
+                )
+        canonical.append(name)
+    return canonical
+
+
+def _show_file(path: str, layout: Layout) -> None:
+    try:
+        entries = versionfile.read(path)
+    except OSError as e:
+        raise PyvError(f"cannot read {path}: {e.strerror}") from None
+    usable = [e.word for e in entries if selection.problem(layout, e.word) is None]
+    for word in usable:
+        print(word)
+
+
+@app.command("local")
+def local(
+    requests: Optional[list[str]] = typer.Argument(None, metavar="[VERSIONS]..."),
+    force: bool = typer.Option(False, "-f", "--force", help="Do not check they are installed."),
+    unset: bool = typer.Option(False, "--unset", help="Remove .python-version here."),
+) -> None:
+    """Set or show the versions for this directory (.python-version)."""
+    layout = _layout()
+    here = os.path.join(versionfile.working_dir(os.environ), versionfile.FILENAME)
+    if unset:
+        if requests:
+            raise UsageError("--unset takes no versions")
+        if os.path.isfile(here):
+            os.unlink(here)
+        return
+    if not requests:
+        found = versionfile.find(versionfile.working_dir(os.environ))
+        if found is None:
+            raise PyvError(
+                "no local version is set for this directory", hint="run `pyv local 3.12`"
+            )
+        _show_file(found, layout)
+        return
+    versionfile.write(here, _checked(layout, requests, force=force))
+
+
+@app.command("global")
+def global_(
+    requests: Optional[list[str]] = typer.Argument(None, metavar="[VERSIONS]..."),
+    force: bool = typer.Option(False, "-f", "--force", help="Do not check they are installed."),
+    unset: bool = typer.Option(False, "--unset", help="Remove the global version file."),
+) -> None:
+    """Set or show the versions used where no .python-version applies."""
+    layout = _layout()
+    if unset:
+        if requests:
+            raise UsageError("--unset takes no versions")
+        if os.path.isfile(layout.global_file):
+            os.unlink(layout.global_file)
+        return
+    if not requests:
+        if os.path.isfile(layout.global_file):
+            _show_file(layout.global_file, layout)
+        else:
+            print("system")
+        return
+    names = _checked(layout, requests, force=force)
+    os.makedirs(layout.root, exist_ok=True)
+    versionfile.write(layout.global_file, names)
+
+
+# -- changing the registry -----------------------------------------------------------
+
+
+@app.command("link")
+def link(
+    path: str = typer.Argument(..., help="An interpreter, or a prefix holding bin/python3."),
+    name: Optional[str] = typer.Option(
+        None, "--name", help="Default: its version, such as 3.12.1 (a label: 3.12.1+mine)."
+    ),
+) -> None:
+    """Register an interpreter already on disk, without copying it."""
+    from pyv import link as linking
+
+    linked, new = linking.link(_layout(), path, name=name)
+    _status(f"linked {linked}" if new else f"{linked} is linked already")
+
+
+@app.command("uninstall")
+def uninstall(
+    requests: list[str] = typer.Argument(..., metavar="VERSIONS..."),
+    yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Remove installed versions (a linked one is only forgotten)."""
+    layout = _layout()
+    chosen = [registry.get(layout, text) for text in requests]
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("uninstall asks for confirmation: pass -y to remove without asking")
+        listed = ", ".join(i.name for i in chosen)
+        if not typer.confirm(f"Remove {listed}?", err=True):
+            raise typer.Exit(1)
+    with registry.lock(layout):
+        for inst in chosen:
+            registry.remove(layout, inst.name)
+            _status(f"uninstalled {inst.name}")
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI on ``args`` and return the exit code; one line per error."""
+    try:
+        result = app(args=args, prog_name="pyv", standalone_mode=False)
+    except PyvError as e:
+        return report(e)
+    except click_exceptions.UsageError as e:
+        command = e.ctx.command_path if e.ctx else "pyv"
+        message = e.format_message().rstrip(".")
+        print(f"pyv: {message}; see `{command} --help'", file=sys.stderr)
+        return EXIT_USAGE
+    except click_exceptions.ClickException as e:
+        print(f"pyv: {e.format_message()}", file=sys.stderr)
+        return e.exit_code
+    except typer.Abort:
+        print("pyv: aborted", file=sys.stderr)
+        return 1
+    return result if isinstance(result, int) else 0

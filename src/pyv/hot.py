@@ -1,0 +1,125 @@
+"""The commands prompts, editors and shims call all the time, without typer.
+
+``version-name``, ``version-origin``, ``version``, ``which``, ``prefix``, ``root`` and
+``exec`` are answered here with the standard library only: importing typer (or
+packaging, pathlib, dataclasses) would cost more than pyenv's whole answer. The typer
+CLI registers the same commands (for help and completion) and calls these functions,
+so both paths print the same thing. Anything unusual (an option, ``--help``) is left
+to the typer CLI by returning None from :func:`dispatch`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyv import runner, selection, versionfile
+from pyv.errors import PyvError, VersionNotInstalled, report
+from pyv.paths import Layout, from_environ
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    Environ = Mapping[str, str]
+
+
+def _select(layout: Layout, environ: Environ) -> selection.Selection:
+    return selection.select(layout, environ, versionfile.working_dir(environ))
+
+
+def version_name(layout: Layout, environ: Environ) -> int:
+    """Print the selected installations, ``:``-separated."""
+    print(":".join(runner.names(layout, _select(layout, environ))))
+    return 0
+
+
+def version_origin(layout: Layout, environ: Environ) -> int:
+    """Print where the selection comes from: a file, or the environment variable."""
+    print(_select(layout, environ).origin_path)
+    return 0
+
+
+def version(layout: Layout, environ: Environ) -> int:
+    """Print each selected installation with its origin; report the missing ones."""
+    chosen = _select(layout, environ)
+    status = 0
+    for word, name in runner.resolve(layout, chosen):
+        if name is None:
+            status = report(VersionNotInstalled(word, chosen.origin))
+        else:
+            print(f"{name} ({chosen.origin})")
+    return status
+
+
+def which(layout: Layout, environ: Environ, command: str) -> int:
+    """Print the full path of ``command`` in the selected versions."""
+    path, _ = runner.which(layout, _select(layout, environ), command, environ)
+    print(path)
+    return 0
+
+
+def prefix(layout: Layout, environ: Environ, request: str | None = None) -> int:
+    """Print the prefix of the selected versions (or of ``request``), ``:``-separated."""
+    if request is None:
+        names = runner.names(layout, _select(layout, environ))
+    else:
+        from pyv import registry
+
+        reason = selection.problem(layout, request)
+        if reason is not None:
+            raise PyvError(f"invalid version `{request}': {reason}")
+        name = runner.SYSTEM if request == runner.SYSTEM else registry.resolve(layout, request)
+        if name is None:
+            raise VersionNotInstalled(request)
+        names = [name]
+    print(":".join(runner.prefix(layout, name, environ) for name in names))
+    return 0
+
+
+def root(layout: Layout, environ: Environ) -> int:
+    """Print the pyv root."""
+    print(layout.root)
+    return 0
+
+
+def exec_(layout: Layout, environ: Environ, argv: list[str]) -> int:
+    """Run ``argv`` with the selected version (this process is replaced)."""
+    sys.stdout.flush()
+    runner.execute(layout, _select(layout, environ), argv, environ)
+
+
+_NO_ARGS: dict[str, Callable[[Layout, Environ], int]] = {
+    "version-name": version_name,
+    "version-origin": version_origin,
+    "version": version,
+    "root": root,
+}
+
+
+def dispatch(args: list[str]) -> int | None:
+    """Run a hot command and return its exit code, or None to let the CLI handle ``args``."""
+    if not args:
+        return None
+    command, rest = args[0], args[1:]
+    if command == "--version" and not rest:
+        from pyv import __version__
+
+        print(f"pyv {__version__}")
+        return 0
+    options = rest[:1] if command == "exec" else rest  # exec passes the rest on untouched
+    if any(a.startswith("-") for a in options):
+        return None  # options and --help are typer's
+    environ = os.environ
+    try:
+        if command in _NO_ARGS and not rest:
+            return _NO_ARGS[command](from_environ(environ), environ)
+        if command == "which" and len(rest) == 1:
+            return which(from_environ(environ), environ, rest[0])
+        if command == "prefix" and len(rest) <= 1:
+            return prefix(from_environ(environ), environ, *rest)
+        if command == "exec" and rest:
+            return exec_(from_environ(environ), environ, rest)
+    except PyvError as e:
+        return report(e)
+    return None

@@ -1,0 +1,86 @@
+"""Where pyv keeps things: the root and the folders inside it.
+
+    $PYV_ROOT/                 (default: platformdirs' user data dir for "pyv")
+        versions/<name>/       one installation each, complete only with its receipt
+        versions/3.12 -> 3.12.1  alias links, kept by the registry
+        shims/                 the shims, placed by rehash
+        version                the global version file
+        .lock                  held by every writer of the registry
+        .scratch/              staging for installs; same filesystem as versions/
+    $PYV_CACHE_DIR             (default: platformdirs' user cache dir) downloads
+
+Stdlib only and string paths: the hot commands import this module.
+"""
+
+from __future__ import annotations
+
+import os
+
+RECEIPT = "pyv-receipt.json"
+"""File written last into an installation folder; without it the folder is not installed."""
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+class Layout:
+    """The folders of one pyv root."""
+
+    __slots__ = ("_cache", "global_file", "lock", "root", "scratch", "shims", "versions")
+
+    def __init__(self, root: str, *, cache: str | None = None) -> None:
+        self.root = os.path.abspath(root)
+        self.versions = os.path.join(self.root, "versions")
+        self.shims = os.path.join(self.root, "shims")
+        self.global_file = os.path.join(self.root, "version")
+        self.lock = os.path.join(self.root, ".lock")
+        self.scratch = os.path.join(self.root, ".scratch")
+        self._cache = cache
+
+    @property
+    def cache(self) -> str:
+        """The download cache folder."""
+        if self._cache is None:
+            import platformdirs
+
+            self._cache = platformdirs.user_cache_dir("pyv", appauthor=False)
+        return self._cache
+
+    def version_dir(self, name: str) -> str:
+        """The folder of installation (or alias) ``name``; ``name`` must be safe."""
+        if not is_safe_name(name):
+            raise ValueError(f"unsafe version name {name!r}")
+        return os.path.join(self.versions, name)
+
+    def __repr__(self) -> str:
+        return f"Layout({self.root!r})"
+
+
+def from_environ(environ: Mapping[str, str]) -> Layout:
+    """The layout named by PYV_ROOT and PYV_CACHE_DIR, else the platform's defaults."""
+    root = environ.get("PYV_ROOT")
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_data_dir("pyv", appauthor=False)
+    return Layout(root, cache=environ.get("PYV_CACHE_DIR") or None)
+
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+_-@")
+MAX_NAME = 64
+
+
+def is_safe_name(name: str) -> bool:
+    """True if ``name`` can only ever mean a folder directly inside versions/.
+
+    No separators, no ``..``, no leading ``-`` or ``.``: the rule that keeps a
+    .python-version from pointing outside the versions folder (CVE-2022-35861 in
+    pyenv). The shim applies the same rule in sh.
+    """
+    return (
+        0 < len(name) <= MAX_NAME
+        and name[0] not in "-."
+        and ".." not in name
+        and all(c in _NAME_CHARS for c in name)
+    )

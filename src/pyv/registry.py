@@ -1,0 +1,343 @@
+"""The installed versions: folders under ``versions/``, their receipts, alias links, the lock.
+
+An installation is a folder ``versions/<name>`` holding ``pyv-receipt.json``, written
+last; ``<name>`` is the canonical exact version (``3.12.1``, ``3.13.0t``,
+``3.12.1+pyenv``). A folder without a receipt is not an installation. A linked
+interpreter (``pyv link``) gets a folder too, whose ``bin`` points at the real one.
+
+Alias links ``versions/3.12 -> 3.12.1`` and ``versions/3 -> 3.13.0`` (and ``3.13t``
+for free-threaded builds) name the newest installed stable build of each minor and
+major; they are replaced atomically after every change, so the shims follow them
+without starting Python.
+
+Every change happens under the lock (``Layout.lock``) and goes through a scratch folder
+on the same filesystem, so a crash leaves the old state or the new one.
+
+The read-only lookups at the top are stdlib-only and cheap: the hot commands use them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from pyv.errors import InvalidRequest, RegistryError, VersionNotInstalled
+from pyv.paths import RECEIPT, Layout, is_safe_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from contextlib import AbstractContextManager
+    from typing import Any
+
+    from pyv.request import PythonRequest
+
+
+# -- cheap lookups (hot path) ------------------------------------------------------------
+
+
+def installed_name(layout: Layout, word: str) -> str | None:
+    """The installation a safe ``word`` names directly (itself, or an alias's target)."""
+    folder = os.path.join(layout.versions, word)
+    if not os.path.isfile(os.path.join(folder, RECEIPT)):
+        return None
+    if os.path.islink(folder):
+        target = os.path.basename(os.readlink(folder))
+        return target if is_safe_name(target) else None
+    return word
+
+
+def bin_dir(layout: Layout, name: str) -> str:
+    """The ``bin`` folder of installation ``name``."""
+    return os.path.join(layout.versions, name, "bin")
+
+
+def names(layout: Layout) -> list[str]:
+    """Names of all installations (aliases excluded), unsorted."""
+    try:
+        entries = list(os.scandir(layout.versions))
+    except FileNotFoundError:
+        return []
+    return [
+        e.name
+        for e in entries
+        if is_safe_name(e.name)
+        and not e.is_symlink()
+        and e.is_dir()
+        and os.path.isfile(os.path.join(e.path, RECEIPT))
+    ]
+
+
+def read_receipt(layout: Layout, name: str) -> dict[str, Any]:
+    """The receipt of installation ``name`` (an empty dict if unreadable)."""
+    import json
+
+    try:
+        with open(os.path.join(layout.versions, name, RECEIPT), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def prefix(layout: Layout, name: str) -> str:
+    """The real prefix of installation ``name``: its folder, or a linked interpreter's."""
+    linked = read_receipt(layout, name).get("prefix")
+    return linked if isinstance(linked, str) else os.path.join(layout.versions, name)
+
+
+# -- requests against the installed set --------------------------------------------------
+
+
+class Installation:
+    """One installed version: its name, parsed request and folder."""
+
+    __slots__ = ("name", "path", "request")
+
+    def __init__(self, name: str, request: PythonRequest, path: str) -> None:
+        self.name = name
+        self.request = request
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"Installation({self.name!r})"
+
+
+def installations(layout: Layout) -> list[Installation]:
+    """Every installation, newest first."""
+    from pyv.request import parse_name, sort_key
+
+    found = []
+    for name in names(layout):
+        request = parse_name(name)
+        if request is not None:
+            found.append(Installation(name, request, os.path.join(layout.versions, name)))
+    found.sort(key=lambda i: sort_key(i.request), reverse=True)
+    return found
+
+
+def matching(layout: Layout, request: PythonRequest) -> list[Installation]:
+    """Installations that satisfy ``request``, newest first."""
+    return [
+        i
+        for i in installations(layout)
+        if i.request.version is not None
+        and request.matches(i.request.version, i.request.variant, i.request.local)
+    ]
+
+
+def find(layout: Layout, request: PythonRequest) -> Installation | None:
+    """The newest installation that satisfies ``request``; an exact name wins."""
+    name = str(request)
+    if request.is_exact and name in names(layout):
+        from pyv.request import parse_name
+
+        exact = parse_name(name)
+        assert exact is not None
+        return Installation(name, exact, os.path.join(layout.versions, name))
+    found = matching(layout, request)
+    return found[0] if found else None
+
+
+def resolve(layout: Layout, word: str) -> str | None:
+    """The installation a selected word means, or None if none is installed.
+
+    ``word`` has passed the selection's checks. Names of installations and aliases are
+    answered from the filesystem alone; other requests are parsed and matched.
+    """
+    if is_safe_name(word):
+        name = installed_name(layout, word)
+        if name is not None:
+            return name
+    from pyv.request import parse
+
+    found = find(layout, parse(word))
+    return found.name if found else None
+
+
+def get(layout: Layout, text: str) -> Installation:
+    """The one installation ``text`` names (a name or an unambiguous request)."""
+    from pyv.request import parse
+
+    request = parse(text)
+    if request.is_exact and str(request) in names(layout):
+        found = find(layout, request)
+        assert found is not None
+        return found
+    candidates = [] if request.kind == "system" else matching(layout, request)
+    if not candidates:
+        raise VersionNotInstalled(text)
+    if len(candidates) > 1:
+        listed = ", ".join(i.name for i in candidates)
+        raise RegistryError(f"`{text}' matches several installed versions: {listed}")
+    return candidates[0]
+
+
+# -- changes (under the lock) ------------------------------------------------------------
+
+
+def lock(layout: Layout, *, quiet: bool = False) -> AbstractContextManager[object]:
+    """Hold the registry lock; waits (saying so) while another pyv process holds it."""
+    import contextlib
+
+    from filelock import FileLock, Timeout
+
+    @contextlib.contextmanager
+    def held() -> Iterator[object]:
+        os.makedirs(layout.root, exist_ok=True)
+        file_lock = FileLock(layout.lock)
+        try:
+            file_lock.acquire(timeout=0.2)
+        except Timeout:
+            if not quiet:
+                print("pyv: waiting for another pyv process to finish", file=sys.stderr)
+            try:
+                file_lock.acquire(timeout=900)
+            except Timeout:
+                raise RegistryError(f"{layout.lock} is still locked after 15 minutes") from None
+        try:
+            _clean_scratch(layout)
+            yield file_lock
+        finally:
+            file_lock.release()
+
+    return held()
+
+
+def _clean_scratch(layout: Layout) -> None:
+    """Remove what killed processes left in the scratch folder (we hold the lock)."""
+    import shutil
+
+    try:
+        leftovers = os.listdir(layout.scratch)
+    except FileNotFoundError:
+        return
+    for name in leftovers:
+        path = os.path.join(layout.scratch, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with _suppress_oserror():
+                os.unlink(path)
+
+
+def scratch_dir(layout: Layout, purpose: str) -> str:
+    """A new empty folder in the scratch area (call under the lock)."""
+    import tempfile
+
+    os.makedirs(layout.scratch, exist_ok=True)
+    folder = tempfile.mkdtemp(prefix=f"{purpose}-", dir=layout.scratch)
+    os.chmod(folder, 0o755)  # it becomes an installation other users may run
+    return folder
+
+
+def write_receipt(folder: str, receipt: dict[str, Any]) -> None:
+    """Write the receipt into ``folder``, durably; the last step of an install."""
+    import json
+
+    from pyv import __version__
+
+    data = {**receipt, "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    data.setdefault("pyv", __version__)
+    path = os.path.join(folder, RECEIPT)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(path + ".tmp", path)
+
+
+def commit(layout: Layout, staged: str, name: str) -> str:
+    """Move a finished, receipted folder into ``versions/<name>`` (under the lock)."""
+    if not os.path.isfile(os.path.join(staged, RECEIPT)):
+        raise RegistryError(f"internal error: {staged} has no receipt")
+    target = layout.version_dir(name)
+    os.makedirs(layout.versions, exist_ok=True)
+    if os.path.lexists(target):
+        raise RegistryError(f"{target} already exists")
+    os.rename(staged, target)
+    _fsync_dir(layout.versions)
+    changed(layout)
+    return target
+
+
+def remove(layout: Layout, name: str) -> None:
+    """Uninstall ``name`` (under the lock): a linked interpreter's files are not touched."""
+    import shutil
+
+    folder = layout.version_dir(name)
+    if os.path.islink(folder) or not os.path.isfile(os.path.join(folder, RECEIPT)):
+        raise VersionNotInstalled(name)
+    os.makedirs(layout.scratch, exist_ok=True)
+    doomed = os.path.join(scratch_dir(layout, "remove"), name)
+    # One rename makes it gone; the slow delete happens where no one looks.
+    os.rename(folder, doomed)
+    _fsync_dir(layout.versions)
+    changed(layout)
+    shutil.rmtree(os.path.dirname(doomed), ignore_errors=True)
+
+
+def changed(layout: Layout) -> None:
+    """Bring derived state (alias links) up to date after a change (under the lock)."""
+    update_aliases(layout)
+
+
+def wanted_aliases(layout: Layout) -> dict[str, str]:
+    """Alias name -> installation: newest stable build per major and per minor, per variant."""
+    best: dict[str, str] = {}
+    for inst in installations(layout):  # newest first: the first claim wins
+        version = inst.request.version
+        if version is None or version.pre is not None:
+            continue
+        major, minor = version.release[0], version.release[1]
+        for alias in (f"{major}.{minor}{inst.request.variant}", f"{major}{inst.request.variant}"):
+            best.setdefault(alias, inst.name)
+    return best
+
+
+def update_aliases(layout: Layout) -> None:
+    """Make the alias links match the installed set; each link is replaced atomically."""
+    wanted = wanted_aliases(layout)
+    try:
+        entries = list(os.scandir(layout.versions))
+    except FileNotFoundError:
+        return
+    from pyv.request import parse
+
+    for entry in entries:
+        if not entry.is_symlink() or entry.name in wanted:
+            continue
+        try:
+            ours = parse(entry.name).kind == "prefix"
+        except InvalidRequest:
+            ours = False
+        if ours:  # a stale alias; other links in versions/ belong to the user
+            os.unlink(entry.path)
+    for alias, target in wanted.items():
+        path = os.path.join(layout.versions, alias)
+        if os.path.islink(path) and os.readlink(path) == target:
+            continue
+        if os.path.lexists(path) and not os.path.islink(path):
+            continue  # a real folder by that name is not ours to replace
+        tmp = os.path.join(layout.versions, f".{alias}.{os.getpid()}.link")
+        with _suppress_oserror():
+            os.unlink(tmp)
+        os.symlink(target, tmp)
+        os.replace(tmp, path)
+
+
+def _fsync_dir(path: str) -> None:
+    with _suppress_oserror():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _suppress_oserror() -> AbstractContextManager[None]:
+    import contextlib
+
+    return contextlib.suppress(OSError)

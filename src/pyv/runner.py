@@ -1,0 +1,122 @@
+"""Find and run a command of the selected versions: ``which``, ``exec``, ``prefix``.
+
+This is also the shims' slow path (``pyv exec CMD``), so its rules are the shims':
+the selected versions are tried in order; the first whose ``bin`` has the command
+wins; a version that is not installed is skipped, and only if no version has the
+command is it an error (the first missing version, else "command not found").
+
+Stdlib only: it runs on every shim slow path and every editor's ``pyv which``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyv import registry
+from pyv.errors import CommandNotFound, PyvError, VersionNotInstalled
+from pyv.paths import Layout
+from pyv.selection import Selection
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import NoReturn
+
+SYSTEM = "system"
+
+
+def resolve(layout: Layout, selection: Selection) -> list[tuple[str, str | None]]:
+    """Each selected word with the installation it means (``system``, or None if missing)."""
+    return [
+        (word, SYSTEM if word == SYSTEM else registry.resolve(layout, word))
+        for word in selection.words
+    ]
+
+
+def names(layout: Layout, selection: Selection) -> list[str]:
+    """The installations selected, in order; VersionNotInstalled for the first missing."""
+    found = []
+    for word, name in resolve(layout, selection):
+        if name is None:
+            raise VersionNotInstalled(word, selection.origin)
+        found.append(name)
+    return found
+
+
+def which(
+    layout: Layout, selection: Selection, command: str, environ: Mapping[str, str]
+) -> tuple[str, str]:
+    """The path of ``command`` in the selected versions, and the version that has it."""
+    missing = None
+    for word, name in resolve(layout, selection):
+        if name is None:
+            missing = missing or word
+            continue
+        path = find_command(layout, name, command, environ)
+        if path is not None:
+            return path, name
+    if missing is not None:
+        raise VersionNotInstalled(missing, selection.origin)
+    raise CommandNotFound(command, whence(layout, command))
+
+
+def find_command(layout: Layout, name: str, command: str, environ: Mapping[str, str]) -> str | None:
+    """``command`` in installation ``name`` (or on the system PATH), if it is there."""
+    if os.sep in command or command in ("", ".", ".."):
+        return None
+    if name == SYSTEM:
+        return system_which(layout, command, environ)
+    path = os.path.join(registry.bin_dir(layout, name), command)
+    return path if _is_executable(path) else None
+
+
+def system_which(layout: Layout, command: str, environ: Mapping[str, str]) -> str | None:
+    """``command`` on PATH, skipping pyv's shims folder."""
+    shims = {os.path.normpath(layout.shims), os.path.realpath(layout.shims)}
+    for folder in environ.get("PATH", os.defpath).split(os.pathsep):
+        if not folder or os.path.normpath(folder) in shims:
+            continue
+        path = os.path.join(folder, command)
+        if _is_executable(path) and os.path.realpath(folder) not in shims:
+            return path
+    return None
+
+
+def whence(layout: Layout, command: str) -> list[str]:
+    """Installations whose ``bin`` has ``command``, newest first."""
+    return [
+        i.name
+        for i in registry.installations(layout)
+        if _is_executable(os.path.join(i.path, "bin", command))
+    ]
+
+
+def prefix(layout: Layout, name: str, environ: Mapping[str, str]) -> str:
+    """The prefix of installation ``name``; for ``system``, of the python3 on PATH."""
+    if name != SYSTEM:
+        return registry.prefix(layout, name)
+    python = system_which(layout, "python3", environ) or system_which(layout, "python", environ)
+    if python is None:
+        raise PyvError("system version not found in PATH")
+    return os.path.dirname(os.path.dirname(python))
+
+
+def execute(
+    layout: Layout, selection: Selection, argv: Sequence[str], environ: Mapping[str, str]
+) -> NoReturn:
+    """Replace this process with ``argv[0]`` of the selected versions."""
+    path, name = which(layout, selection, argv[0], environ)
+    env = dict(environ)
+    if name != SYSTEM:
+        # As pyenv does: the version's own bin first, so what the command starts
+        # (pip's python, a script's subprocesses) is the same version.
+        bin_dir = registry.bin_dir(layout, name)
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", os.defpath)
+    try:
+        os.execve(path, [path, *argv[1:]], env)
+    except OSError as e:
+        raise PyvError(f"cannot run {path}: {e.strerror}") from None
+
+
+def _is_executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)

@@ -1,0 +1,102 @@
+"""Read and write ``.python-version`` files (and the global ``version`` file).
+
+pyenv-compatible: each line's first whitespace-separated word is a version; blank
+lines and ``#`` comments (indented too) are skipped; CRLF, a UTF-8 BOM and a missing
+final newline are fine; several lines name several versions in order of preference.
+Reading is bounded: the first MAX_LINES lines, the first MAX_LINE bytes of each.
+Whether a word is a usable version is decided by the selection, not here.
+
+Stdlib only: the hot commands import it.
+"""
+
+from __future__ import annotations
+
+import os
+
+FILENAME = ".python-version"
+MAX_LINES = 1000
+MAX_LINE = 1024
+_BOM = b"\xef\xbb\xbf"
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+class Entry:
+    """One version word of a file, with its line number (for messages)."""
+
+    __slots__ = ("line", "word")
+
+    def __init__(self, word: str, line: int) -> None:
+        self.word = word
+        self.line = line
+
+    def __repr__(self) -> str:
+        return f"Entry({self.word!r}, {self.line})"
+
+
+def read(path: str) -> list[Entry]:
+    """The version words of ``path`` in order; OSError if it cannot be read."""
+    entries = []
+    with open(path, "rb") as f:
+        for number in range(1, MAX_LINES + 1):
+            line = f.readline(MAX_LINE)
+            if not line:
+                break
+            if not line.endswith(b"\n"):
+                _skip_rest_of_line(f)
+            if number == 1 and line.startswith(_BOM):
+                line = line[len(_BOM) :]
+            words = line.split(None, 1)
+            if not words or words[0].startswith(b"#"):
+                continue
+            entries.append(Entry(words[0].decode("utf-8", "replace"), number))
+    return entries
+
+
+def _skip_rest_of_line(f: object) -> None:
+    readline = f.readline  # type: ignore[attr-defined]
+    while True:
+        chunk = readline(65536)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def find(start: str) -> str | None:
+    """The nearest ``.python-version`` file in ``start`` or a folder above it."""
+    folder = start
+    while True:
+        candidate = os.path.join(folder, FILENAME)
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def write(path: str, versions: list[str]) -> None:
+    """Replace ``path`` atomically with one version per line."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write("".join(f"{v}\n" for v in versions))
+        os.replace(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def working_dir(environ: Mapping[str, str]) -> str:
+    """The logical working directory: $PWD when it is this directory, as shells see it."""
+    cwd = os.getcwd()
+    pwd = environ.get("PWD", "")
+    if pwd and pwd != cwd and os.path.isabs(pwd):
+        try:
+            if os.path.samefile(pwd, cwd):
+                return os.path.normpath(pwd)
+        except OSError:
+            pass
+    return cwd
