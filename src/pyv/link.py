@@ -84,8 +84,8 @@ def inspect(executable: str) -> Interpreter:
 def link(layout: Layout, path: str, *, name: str | None = None) -> tuple[str, bool]:
     """Register the interpreter at ``path``; return its name and whether it is new."""
     executable = find_executable(path)
-    real_root = os.path.realpath(layout.root)
-    if os.path.realpath(executable).startswith(real_root + os.sep):
+    roots = (os.path.realpath(layout.root) + os.sep, os.path.normpath(layout.root) + os.sep)
+    if any(p.startswith(roots) for p in (executable, os.path.realpath(executable))):
         raise InterpreterError(f"{executable} is inside the pyv root already")
     found = inspect(executable)
     name = name or found.name

@@ -64,7 +64,11 @@ class PythonRequest:
             return False
         if self.kind == "range":
             assert self.specifier is not None
-            return self.specifier.contains(Version(version.public))
+            # Decided here, not by packaging (whose default has changed between releases):
+            # a range admits prereleases only if it names one itself.
+            return self.specifier.contains(
+                Version(version.public), prereleases=_names_prerelease(self.specifier)
+            )
         assert self.version is not None
         wanted = self.version.release
         if self.kind == "exact":
@@ -77,6 +81,16 @@ class PythonRequest:
 
 
 SYSTEM = PythonRequest(kind="system")
+
+
+def _names_prerelease(specifier: SpecifierSet) -> bool:
+    for spec in specifier:
+        try:
+            if Version(spec.version.rstrip(".*")).is_prerelease:
+                return True
+        except InvalidVersion:
+            continue
+    return False
 
 
 def parse(text: str) -> PythonRequest:
