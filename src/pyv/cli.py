@@ -332,7 +332,8 @@ def run(args: list[str]) -> int:
     except click_exceptions.UsageError as e:
         command = e.ctx.command_path if e.ctx else "pyv"
         message = e.format_message().rstrip(".")
-        print(f"pyv: {message}; see `{command} --help'", file=sys.stderr)
+        if message:  # empty when the help was shown for a bare `pyv`
+            print(f"pyv: {message}; see `{command} --help'", file=sys.stderr)
         return EXIT_USAGE
     except click_exceptions.ClickException as e:
         print(f"pyv: {e.format_message()}", file=sys.stderr)

@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`pyv versions | head`): not an error worth a traceback.
         sys.stderr.close()
         return 1
+    except OSError as e:
+        # A full disk, a read-only folder: the system's reason, on one line.
+        where = f": {e.filename}" if e.filename else ""
+        print(f"pyv: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
 
 
 def entry() -> None:

@@ -329,3 +329,18 @@ def test_version_flag(world: World, capsys: Capture) -> None:
     from pyv import __version__
 
     assert world.pyv("--version", capsys=capsys) == (0, f"pyv {__version__}\n", "")
+
+
+def test_a_file_system_error_is_one_line(three: World, capsys: Capture) -> None:
+    (three.work / ".python-version").mkdir()  # cannot be replaced by a file
+    code, out, err = three.pyv("local", "3.12", capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith("pyv: ") and err.count("\n") == 1
+    assert "directory" in err
+
+
+def test_a_bare_pyv_shows_help_without_an_error_line(world: World) -> None:
+    done = world.run()
+    assert done.returncode == 2
+    assert "Usage" in done.stdout
+    assert "pyv:" not in done.stderr
