@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from typing import Optional
 
@@ -321,6 +322,88 @@ def uninstall(
         for inst in chosen:
             registry.remove(layout, inst.name)
             _status(f"uninstalled {inst.name}")
+
+
+# -- shims and shells ------------------------------------------------------------------
+
+
+@app.command("rehash")
+def rehash(quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing.")) -> None:
+    """Place a shim for every command of every installed version."""
+    from pyv import shims
+
+    layout = _layout()
+    with registry.lock(layout, quiet=quiet):
+        added, removed = shims.rehash(layout)
+    if not quiet and (added or removed):
+        _status(f"shims: {len(added)} added, {len(removed)} removed")
+
+
+@app.command("init")
+def init(
+    dash: Optional[str] = typer.Argument(None, metavar="[-]", hidden=True),
+    shell_name: Optional[str] = typer.Argument(None, metavar="[SHELL]", help="bash, zsh or fish."),
+    path_only: bool = typer.Option(False, "--path", help="Only put the shims on PATH."),
+    write: bool = typer.Option(False, "--write", help="Save the code to a file to source."),
+) -> None:
+    """Print the shell code that enables shims and `pyv shell` (eval "$(pyv init -)")."""
+    from pyv import shell
+
+    if dash not in (None, "-"):
+        shell_name, dash = dash, None
+    name = shell.checked(shell_name) if shell_name else shell.detect()
+    layout = _layout()
+    if write:
+        path = shell.write_init(layout, name)
+        source = "source" if name == "fish" else "."
+        print(path)
+        _status(f"add this line to your {name} start-up file: {source} {shlex.quote(path)}")
+        return
+    if dash is None and not path_only and sys.stdout.isatty():
+        rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc", "fish": "~/.config/fish/config.fish"}[name]
+        line = "pyv init - fish | source" if name == "fish" else f'eval "$(pyv init - {name})"'
+        _status(f"add this line to {rc}:\n    {line}")
+        return
+    sys.stdout.write(shell.init_code(layout, name, path_only=path_only))
+
+
+@app.command("shell")
+def shell_(
+    requests: Optional[list[str]] = typer.Argument(None, metavar="[VERSIONS]..."),
+    unset: bool = typer.Option(False, "--unset", help="Stop overriding the version here."),
+) -> None:
+    """Set or show the versions for this shell (PYV_VERSION); needs `pyv init`."""
+    if requests or unset:
+        raise PyvError(
+            "`pyv shell' needs the shell integration",
+            hint='add eval "$(pyv init -)" to your shell start-up file and start a new shell',
+        )
+    current = os.environ.get("PYV_VERSION")
+    if not current:
+        raise PyvError("no shell-specific version is set")
+    print(current)
+
+
+@app.command("sh-shell", hidden=True)
+def sh_shell(
+    requests: Optional[list[str]] = typer.Argument(None),
+    shell_name: str = typer.Option("bash", "--shell"),
+    unset: bool = typer.Option(False, "--unset"),
+) -> None:
+    """The code `pyv shell` evaluates (used by the shell function)."""
+    from pyv import shell
+
+    name = shell.checked(shell_name)
+    if unset:
+        if requests:
+            raise UsageError("--unset takes no versions")
+        sys.stdout.write(shell.shell_code(name, None))
+        return
+    if not requests:
+        shell_()
+        return
+    names = _checked(_layout(), requests, force=False)
+    sys.stdout.write(shell.shell_code(name, ":".join(names)))
 
 
 def run(args: list[str]) -> int:

@@ -280,8 +280,11 @@ def remove(layout: Layout, name: str) -> None:
 
 
 def changed(layout: Layout) -> None:
-    """Bring derived state (alias links) up to date after a change (under the lock)."""
+    """Bring derived state (alias links, shims) up to date after a change (under the lock)."""
+    from pyv import shims
+
     update_aliases(layout)
+    shims.rehash(layout)
 
 
 def wanted_aliases(layout: Layout) -> dict[str, str]:

@@ -1,0 +1,132 @@
+"""Shell integration: the code ``pyv init`` prints for bash, zsh and fish, and ``pyv shell``.
+
+``pyv init -`` puts the shims folder first on PATH (once, however often it is
+sourced) and defines a ``pyv`` shell function, so that ``pyv shell 3.11`` can set
+``PYV_VERSION`` in the running shell. ``pyv init --path`` prints only the PATH part,
+for login shells. ``pyv init --write`` saves the code to a file that the rc file
+sources, so starting a shell runs no Python at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+
+from pyv import shims
+from pyv.errors import UsageError
+from pyv.paths import Layout
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+def detect(environ: dict[str, str] | None = None) -> str:
+    """The user's shell: the parent process if it is one we know, else $SHELL."""
+    try:
+        with open(f"/proc/{os.getppid()}/comm", encoding="utf-8") as f:
+            parent = f.read().strip().lstrip("-")
+        if parent in SHELLS:
+            return parent
+    except OSError:
+        pass
+    shell = os.path.basename((environ or dict(os.environ)).get("SHELL", ""))
+    if shell in SHELLS:
+        return shell
+    raise UsageError(
+        f"cannot tell which shell this is ({shell or 'SHELL is not set'})",
+        hint="name it: pyv init - bash|zsh|fish",
+    )
+
+
+def checked(shell: str) -> str:
+    """``shell`` if pyv supports it, else a usage error."""
+    if shell not in SHELLS:
+        raise UsageError(f"unsupported shell `{shell}'; pyv supports {', '.join(SHELLS)}")
+    return shell
+
+
+def _pyv() -> str:
+    return " ".join(shlex.quote(part) for part in shims.pyv_command())
+
+
+def path_code(layout: Layout, shell: str) -> str:
+    """Code that puts the shims folder first on PATH exactly once."""
+    root = shlex.quote(layout.root)
+    folder = shlex.quote(layout.shims)
+    if shell == "fish":
+        return (
+            f"set -gx PYV_ROOT {root}\n"
+            f"while set -l i (contains -i -- {folder} $PATH)\n"
+            "    set -e PATH[$i]\n"
+            "end\n"
+            f"set -gx PATH {folder} $PATH\n"
+        )
+    return (
+        f"export PYV_ROOT={root}\n"
+        '__pyv_path=":${PATH}:"\n'
+        f"__pyv_path=${{__pyv_path//:{folder}:/:}}\n"
+        "__pyv_path=${__pyv_path#:}\n"
+        "__pyv_path=${__pyv_path%:}\n"
+        f'export PATH={folder}"${{__pyv_path:+:$__pyv_path}}"\n'
+        "unset __pyv_path\n"
+    )
+
+
+def function_code(shell: str) -> str:
+    """The ``pyv`` shell function: ``pyv shell`` changes this shell, the rest runs pyv."""
+    pyv = _pyv()
+    if shell == "fish":
+        return (
+            "function pyv\n"
+            '    if test (count $argv) -gt 0; and test "$argv[1]" = shell\n'
+            f"        set -l code ({pyv} sh-shell --shell fish $argv[2..-1] | string collect)\n"
+            "        or return $status\n"
+            '        eval "$code"\n'
+            "    else\n"
+            f"        {pyv} $argv\n"
+            "    end\n"
+            "end\n"
+        )
+    return (
+        "pyv() {\n"
+        '    if [ "${1:-}" = shell ]; then\n'
+        "        shift\n"
+        "        local __pyv_code\n"
+        f'        __pyv_code=$({pyv} sh-shell --shell {shell} "$@") || return $?\n'
+        '        eval "$__pyv_code"\n'
+        "    else\n"
+        f'        {pyv} "$@"\n'
+        "    fi\n"
+        "}\n"
+    )
+
+
+def init_code(layout: Layout, shell: str, *, path_only: bool = False) -> str:
+    """Everything ``pyv init -`` prints for ``shell``."""
+    code = path_code(layout, shell)
+    return code if path_only else code + function_code(shell)
+
+
+def shell_code(shell: str, version: str | None) -> str:
+    """Code that sets (or, for None, unsets) PYV_VERSION in ``shell``."""
+    if shell == "fish":
+        return (
+            "set -e PYV_VERSION\n"
+            if version is None
+            else f"set -gx PYV_VERSION {shlex.quote(version)}\n"
+        )
+    return (
+        "unset PYV_VERSION\n" if version is None else f"export PYV_VERSION={shlex.quote(version)}\n"
+    )
+
+
+def write_init(layout: Layout, shell: str) -> str:
+    """Save the init code to a file in the root; return its path for the rc file to source."""
+    folder = os.path.join(layout.root, "shell")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"init.{shell}")
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(f"# Written by `pyv init --write {shell}`; run it again after moving pyv.\n")
+        f.write(init_code(layout, shell))
+    os.replace(tmp, path)
+    return path

