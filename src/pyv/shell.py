@@ -60,14 +60,17 @@ def path_code(layout: Layout, shell: str) -> str:
             "end\n"
             f"set -gx PATH {folder} $PATH\n"
         )
+    # The folder goes in a variable: a quoted expansion is literal in a pattern in both
+    # bash and zsh, where quotes written inside the pattern are not (zsh).
     return (
         f"export PYV_ROOT={root}\n"
+        f"__pyv_shims={folder}\n"
         '__pyv_path=":${PATH}:"\n'
-        f"__pyv_path=${{__pyv_path//:{folder}:/:}}\n"
+        '__pyv_path=${__pyv_path//:"$__pyv_shims":/:}\n'
         "__pyv_path=${__pyv_path#:}\n"
         "__pyv_path=${__pyv_path%:}\n"
-        f'export PATH={folder}"${{__pyv_path:+:$__pyv_path}}"\n'
-        "unset __pyv_path\n"
+        'export PATH="$__pyv_shims${__pyv_path:+:$__pyv_path}"\n'
+        "unset __pyv_path __pyv_shims\n"
     )
 
 
@@ -77,7 +80,7 @@ def function_code(shell: str) -> str:
     if shell == "fish":
         return (
             "function pyv\n"
-            '    if test (count $argv) -gt 0; and test "$argv[1]" = shell\n'
+            '    if test (count $argv) -gt 1; and test "$argv[1]" = shell\n'
             f"        set -l code ({pyv} sh-shell --shell fish $argv[2..-1] | string collect)\n"
             "        or return $status\n"
             '        eval "$code"\n'
@@ -88,7 +91,7 @@ def function_code(shell: str) -> str:
         )
     return (
         "pyv() {\n"
-        '    if [ "${1:-}" = shell ]; then\n'
+        '    if [ "${1:-}" = shell ] && [ "$#" -gt 1 ]; then\n'
         "        shift\n"
         "        local __pyv_code\n"
         f'        __pyv_code=$({pyv} sh-shell --shell {shell} "$@") || return $?\n'

