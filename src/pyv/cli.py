@@ -351,20 +351,23 @@ def init(
 
     if dash not in (None, "-"):
         shell_name, dash = dash, None
-    name = shell.checked(shell_name) if shell_name else shell.detect()
     layout = _layout()
+    if dash is not None or path_only:
+        _done(hot.init(layout, os.environ, shell_name, path_only=path_only))
+        return
+    name = shell.checked(shell_name) if shell_name else shell.detect(os.environ)
     if write:
         path = shell.write_init(layout, name)
         source = "source" if name == "fish" else "."
         print(path)
         _status(f"add this line to your {name} start-up file: {source} {shlex.quote(path)}")
         return
-    if dash is None and not path_only and sys.stdout.isatty():
+    if sys.stdout.isatty():
         rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc", "fish": "~/.config/fish/config.fish"}[name]
         line = "pyv init - fish | source" if name == "fish" else f'eval "$(pyv init - {name})"'
         _status(f"add this line to {rc}:\n    {line}")
         return
-    sys.stdout.write(shell.init_code(layout, name, path_only=path_only))
+    sys.stdout.write(shell.init_code(layout, name))
 
 
 @app.command("shell")

@@ -89,6 +89,24 @@ def exec_(layout: Layout, environ: Environ, argv: list[str]) -> int:
     runner.execute(layout, _select(layout, environ), argv, environ)
 
 
+def init(layout: Layout, environ: Environ, shell_name: str | None, *, path_only: bool) -> int:
+    """Print the shell code that enables the shims (and, unless ``path_only``, `pyv shell`)."""
+    from pyv import shell
+
+    name = shell.checked(shell_name) if shell_name else shell.detect(environ)
+    sys.stdout.write(shell.init_code(layout, name, path_only=path_only))
+    return 0
+
+
+def _init_args(rest: list[str]) -> tuple[str | None, bool] | None:
+    """(shell, path_only) for ``init -`` / ``init --path`` with an optional shell; else None."""
+    flags = {a for a in rest if a in ("-", "--path")}
+    words = [a for a in rest if a not in flags]
+    if not flags or len(words) > 1 or any(w.startswith("-") for w in words):
+        return None  # --write, --help, or no "-": the typer command
+    return (words[0] if words else None), "--path" in flags
+
+
 _NO_ARGS: dict[str, Callable[[Layout, Environ], int]] = {
     "version-name": version_name,
     "version-origin": version_origin,
@@ -107,6 +125,14 @@ def dispatch(args: list[str]) -> int | None:
 
         print(f"pyv {__version__}")
         return 0
+    if command == "init":  # every shell start runs this: keep it off typer
+        parsed = _init_args(rest)
+        if parsed is None:
+            return None
+        try:
+            return init(from_environ(os.environ), os.environ, parsed[0], path_only=parsed[1])
+        except PyvError as e:
+            return report(e)
     options = rest[:1] if command == "exec" else rest  # exec passes the rest on untouched
     if any(a.startswith("-") for a in options):
         return None  # options and --help are typer's

@@ -10,7 +10,6 @@ sources, so starting a shell runs no Python at all.
 from __future__ import annotations
 
 import os
-import shlex
 
 from pyv import shims
 from pyv.errors import UsageError
@@ -18,8 +17,12 @@ from pyv.paths import Layout
 
 SHELLS = ("bash", "zsh", "fish")
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-def detect(environ: dict[str, str] | None = None) -> str:
+
+def detect(environ: Mapping[str, str]) -> str:
     """The user's shell: the parent process if it is one we know, else $SHELL."""
     try:
         with open(f"/proc/{os.getppid()}/comm", encoding="utf-8") as f:
@@ -28,7 +31,7 @@ def detect(environ: dict[str, str] | None = None) -> str:
             return parent
     except OSError:
         pass
-    shell = os.path.basename((environ or dict(os.environ)).get("SHELL", ""))
+    shell = os.path.basename(environ.get("SHELL", ""))
     if shell in SHELLS:
         return shell
     raise UsageError(
@@ -44,14 +47,23 @@ def checked(shell: str) -> str:
     return shell
 
 
-def _pyv() -> str:
-    return " ".join(shlex.quote(part) for part in shims.pyv_command())
+def quote(text: str, shell: str = "bash") -> str:
+    """``text`` as one word for ``shell`` (shlex would cost an import of re, and knows no fish)."""
+    if text and all(c.isalnum() or c in "@%+=:,./-_" for c in text):
+        return text
+    if shell == "fish":  # fish: backslash escapes a quote or a backslash inside '...'
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _pyv(shell: str) -> str:
+    return " ".join(quote(part, shell) for part in shims.pyv_command())
 
 
 def path_code(layout: Layout, shell: str) -> str:
     """Code that puts the shims folder first on PATH exactly once."""
-    root = shlex.quote(layout.root)
-    folder = shlex.quote(layout.shims)
+    root = quote(layout.root, shell)
+    folder = quote(layout.shims, shell)
     if shell == "fish":
         return (
             f"set -gx PYV_ROOT {root}\n"
@@ -76,7 +88,7 @@ def path_code(layout: Layout, shell: str) -> str:
 
 def function_code(shell: str) -> str:
     """The ``pyv`` shell function: ``pyv shell`` changes this shell, the rest runs pyv."""
-    pyv = _pyv()
+    pyv = _pyv(shell)
     if shell == "fish":
         return (
             "function pyv\n"
@@ -115,10 +127,12 @@ def shell_code(shell: str, version: str | None) -> str:
         return (
             "set -e PYV_VERSION\n"
             if version is None
-            else f"set -gx PYV_VERSION {shlex.quote(version)}\n"
+            else f"set -gx PYV_VERSION {quote(version, shell)}\n"
         )
     return (
-        "unset PYV_VERSION\n" if version is None else f"export PYV_VERSION={shlex.quote(version)}\n"
+        "unset PYV_VERSION\n"
+        if version is None
+        else f"export PYV_VERSION={quote(version, shell)}\n"
     )
 
 

@@ -10,7 +10,6 @@ file is replaced atomically, and the whole rehash runs under the registry lock.
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 
 from pyv import registry
@@ -29,6 +28,8 @@ def pyv_command() -> list[str]:
 
 def render(layout: Layout) -> str:
     """The shim script for ``layout``."""
+    import shlex
+
     with open(_PROTOTYPE, encoding="utf-8") as f:
         text = f.read()
     pyv = " ".join(shlex.quote(part) for part in pyv_command())

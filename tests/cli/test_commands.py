@@ -263,7 +263,8 @@ def test_hot_commands_import_nothing_heavy(three: World) -> None:
     code = (
         "import sys\n"
         "from pyv.main import main\n"
-        "for args in (['version-name'], ['which', 'python3'], ['prefix'], ['version']):\n"
+        "for args in (['version-name'], ['which', 'python3'], ['prefix'], ['version'],\n"
+        "             ['init', '-', 'bash'], ['init', '--path', 'fish']):\n"
         "    assert main(args) == 0, args\n"
         "heavy = ('typer', 'packaging', 'pathlib', 'httpx', 'dataclasses', 'platformdirs')\n"
         "print([m for m in heavy if m in sys.modules])\n"
