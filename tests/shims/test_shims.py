@@ -171,6 +171,15 @@ def test_shim_matches_core(project: World, case: Case) -> None:
     else:
         assert out == ""
         assert err.startswith("pyv: ")
+    which = run([sys.executable, "-m", "pyv", "which", case.command], cwd, env)
+    if case.expect:
+        expected = project.tmp / "system bin"
+        if case.expect != "system":
+            expected = project.root / "versions" / case.expect / "bin"
+        assert which[0] == 0, which
+        assert which[1] == f"{expected / case.command}\n"
+    else:
+        assert which == (status, "", err)  # the same message as exec
     shim = str(project.root / "shims" / case.command)
     if case.command == "black":  # no version has it, so there is no shim to run
         assert not os.path.lexists(shim)
