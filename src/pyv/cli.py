@@ -13,7 +13,7 @@ import json
 import os
 import shlex
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -192,16 +192,24 @@ def whence(
 def latest(
     prefix: str = typer.Argument(..., metavar="PREFIX", help="A version or prefix: 3.12, 3."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No error message."),
+    known: bool = typer.Option(False, "--known", help="Among installable builds instead."),
 ) -> None:
-    """Print the newest installed version matching PREFIX."""
+    """Print the newest installed (or, with --known, installable) version matching PREFIX."""
+    from pyv import catalog
     from pyv.request import parse
 
-    found = registry.matching(_layout(), parse(prefix.rstrip(".")))
-    if not found:
+    request = parse(prefix.rstrip("."))
+    layout = _layout()
+    if known:
+        found_names = [b.name for b in catalog.matching(_catalog_here(layout), request)]
+    else:
+        found_names = [i.name for i in registry.matching(layout, request)]
+    if not found_names:
         if quiet:
             raise typer.Exit(1)
-        raise PyvError(f"no installed version matches `{prefix}'")
-    print(found[0].name)
+        what = "installable" if known else "installed"
+        raise PyvError(f"no {what} version matches `{prefix}'")
+    print(found_names[0])
 
 
 # -- choosing ------------------------------------------------------------------------
@@ -322,6 +330,245 @@ def uninstall(
         for inst in chosen:
             registry.remove(layout, inst.name)
             _status(f"uninstalled {inst.name}")
+
+
+# -- installing -----------------------------------------------------------------------
+
+
+def _catalog_here(layout: Layout, *, all_platforms: bool = False) -> list[Any]:
+    from pyv import catalog, platforms
+
+    builds = catalog.load(layout, os.environ)
+    if all_platforms:
+        found = {str(b.platform) for b in builds}
+        return [b for p in sorted(found) for b in catalog.for_platform(builds, platforms.parse(p))]
+    return catalog.for_platform(builds, platforms.current())
+
+
+def _progress(quiet: bool) -> Any:
+    """A progress-bar maker for download.fetch, or None when no one would see it."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    def start(have: int, total: int | None) -> Any:
+        bar = tqdm(
+            total=total,
+            initial=have,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            file=sys.stderr,
+            leave=False,
+            dynamic_ncols=True,
+        )
+        return bar.update
+
+    return start
+
+
+def _wanted(layout: Layout) -> list[str]:
+    """What `pyv install` with no argument installs: the selection's missing versions."""
+    chosen = selection.select(layout, os.environ, versionfile.working_dir(os.environ))
+    missing = [word for word, name in runner.resolve(layout, chosen) if name is None]
+    if not missing:
+        _status(f"the selected versions are installed ({chosen.origin})")
+    return missing
+
+
+@app.command("install")
+def install(
+    requests: Optional[list[str]] = typer.Argument(None, metavar="[VERSIONS]..."),
+    force: bool = typer.Option(False, "-f", "--force", help="Reinstall if installed."),
+    list_: bool = typer.Option(False, "--list", help="List what can be installed here."),
+    all_platforms: bool = typer.Option(False, "--all-platforms", help="With --list."),
+    as_json: bool = typer.Option(False, "--json", help="With --list."),
+    offline: bool = typer.Option(False, "--offline", help="Use only the download cache."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or messages."),
+    from_: Optional[str] = typer.Option(None, "--from", help="An archive file or URL."),
+    sha256: Optional[str] = typer.Option(None, "--sha256", help="Its expected sha256."),
+    jobs: int = typer.Option(4, "-j", "--jobs", min=1, help="Downloads at once."),
+) -> None:
+    """Install prebuilt CPython builds (python-build-standalone)."""
+    layout = _layout()
+    if list_:
+        _list_available(layout, requests, all_platforms=all_platforms, as_json=as_json)
+        return
+    if from_:
+        _install_from(layout, from_, sha256, force=force, offline=offline, quiet=quiet)
+        return
+    from pyv import catalog
+    from pyv.request import parse
+
+    texts = requests or _wanted(layout)
+    here = _catalog_here(layout)
+    builds = []
+    for text in texts:
+        request = parse(text)
+        if request.kind == "system":
+            raise UsageError("`system' is not something pyv installs")
+        build = catalog.best_match(here, request)
+        if build is None:
+            from pyv import platforms
+
+            raise PyvError(
+                f"no build of Python `{text}' for {platforms.current()}",
+                hint="see `pyv install --list'",
+            )
+        builds.append(build)
+    _install_builds(layout, builds, force=force, offline=offline, quiet=quiet, jobs=jobs)
+
+
+def _install_builds(
+    layout: Layout, builds: list[Any], *, force: bool, offline: bool, quiet: bool, jobs: int
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyv import install as installing
+
+    progress = _progress(quiet)
+    unique = list({b.name: b for b in builds}.values())
+
+    def one(build: Any) -> tuple[Any, bool | PyvError]:
+        try:
+            new = installing.install(
+                layout, build, environ=os.environ, force=force, offline=offline, progress=progress
+            )
+        except PyvError as e:
+            return build, e
+        return build, new
+
+    failed = 0
+    with ThreadPoolExecutor(max_workers=min(jobs, len(unique) or 1)) as pool:
+        for build, outcome in pool.map(one, unique):
+            if isinstance(outcome, PyvError):
+                failed = report(outcome)
+            elif not quiet:
+                _status(
+                    f"installed {build.name}" if outcome else f"{build.name} is installed already"
+                )
+    _done(failed)
+
+
+def _install_from(
+    layout: Layout, source: str, sha256: str | None, *, force: bool, offline: bool, quiet: bool
+) -> None:
+    import hashlib
+
+    from pyv import download
+    from pyv import install as installing
+
+    if source.startswith(("http://", "https://")):
+        if not sha256:
+            raise UsageError("--from with a URL needs --sha256: pyv installs nothing unverified")
+        path = download.fetch(
+            source,
+            sha256,
+            cache=layout.cache,
+            environ=os.environ,
+            offline=offline,
+            progress=_progress(quiet),
+        )
+    else:
+        path = source[len("file://") :] if source.startswith("file://") else source
+        if not os.path.isfile(path):
+            raise PyvError(f"no such archive: {path}")
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        actual = digest.hexdigest()
+        if sha256 and sha256.lower() != actual:
+            raise PyvError(f"sha256 mismatch for {path}: expected {sha256.lower()}, got {actual}")
+        sha256 = actual
+    receipt = {"implementation": "cpython", "source": "archive", "url": source, "sha256": sha256}
+    name, new = installing.install_unnamed(layout, path, receipt, force=force)
+    if not quiet:
+        _status(f"installed {name}" if new else f"{name} is installed already")
+
+
+def _list_available(
+    layout: Layout, prefixes: list[str] | None, *, all_platforms: bool, as_json: bool
+) -> None:
+    from pyv.request import VARIANT_NAMES, parse
+
+    builds = _catalog_here(layout, all_platforms=all_platforms)
+    if prefixes:
+        wanted = [parse(p.rstrip(".")) for p in prefixes]
+        builds = [b for b in builds if any(r.matches(b.version, b.variant) for r in wanted)]
+    installed = set(registry.names(layout))
+    if as_json:
+        rows = [
+            {
+                "name": b.name,
+                "version": str(b.version),
+                "variant": VARIANT_NAMES[b.variant],
+                "platform": str(b.platform),
+                "url": b.url,
+                "sha256": b.sha256,
+                "installed": b.name in installed and not all_platforms,
+            }
+            for b in builds
+        ]
+        print(json.dumps(rows, indent=2))
+        return
+    for b in builds:
+        mark = " (installed)" if b.name in installed and not all_platforms else ""
+        where = f"  {b.platform}" if all_platforms else ""
+        print(f"{b.name}{where}{mark}")
+
+
+@app.command("upgrade")
+def upgrade(
+    minors: Optional[list[str]] = typer.Argument(None, metavar="[MINOR]..."),
+    offline: bool = typer.Option(False, "--offline", help="Use only the download cache."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or messages."),
+) -> None:
+    """Install the newest patch of each installed minor version (3.12, 3.13t ...)."""
+    from pyv import catalog
+    from pyv.request import parse
+
+    layout = _layout()
+    installed = registry.installations(layout)
+    if minors:
+        lines = [str(parse(m)) for m in minors]
+    else:
+        lines = sorted(
+            {
+                f"{i.request.version.release[0]}.{i.request.version.release[1]}{i.request.variant}"
+                for i in installed
+                if i.request.version is not None and i.request.version.pre is None
+            }
+        )
+    here = _catalog_here(layout)
+    builds = []
+    for line in lines:
+        request = parse(line)
+        newest = catalog.best_match(here, request)
+        have = registry.find(layout, request)
+        if newest is None:
+            _status(f"{line}: no build for this platform")
+        elif (
+            have is not None
+            and have.request.version is not None
+            and (have.request.version >= newest.version)
+        ):
+            if not quiet:
+                _status(f"{line}: {have.name} is the newest")
+        else:
+            builds.append(newest)
+    _install_builds(layout, builds, force=False, offline=offline, quiet=quiet, jobs=4)
+
+
+@app.command("update-catalog")
+def update_catalog(
+    url: Optional[str] = typer.Argument(None, help="Default: uv's published list."),
+) -> None:
+    """Fetch a newer list of builds without upgrading pyv (kept in the cache)."""
+    from pyv import catalog
+
+    count = catalog.refresh(_layout(), url or catalog.DEFAULT_URL)
+    _status(f"catalog updated: {count} CPython builds")
 
 
 # -- shims and shells ------------------------------------------------------------------

@@ -1,0 +1,181 @@
+"""Bytes on disk, verified: streaming download, sha256, cache, retries, resume, mirrors.
+
+Every archive lands in the cache as ``<cache>/downloads/<sha256>/<file name>``, so a
+reinstall needs no network. A download is written to ``<file>.part`` while its
+sha256 is computed. It is renamed into place only when the hash matches, and an
+interrupted download resumes from the ``.part`` file with an HTTP Range request.
+Connection errors, timeouts, 429 and 5xx are retried with backoff. Anything else is
+a one-line error.
+
+``PYV_MIRROR`` replaces the python-build-standalone release prefix (http, https
+or file URLs). Proxies and CA bundles come from the usual environment variables
+(``HTTPS_PROXY``, ``SSL_CERT_FILE``...) through httpx. ``PYV_HTTP_TIMEOUT`` sets the
+seconds to wait for the server (default 30). ``PYV_HTTP_RETRIES`` sets the retries
+(default 5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+
+from pyv.errors import PyvError
+
+UPSTREAM = "https://github.com/astral-sh/python-build-standalone/releases/download"
+CHUNK = 1 << 20
+BACKOFF = 0.25  # seconds before the first retry; doubled each time, at most 8
+
+
+class DownloadError(PyvError):
+    """A download that failed for good."""
+
+
+def mirrored(url: str, environ: Mapping[str, str]) -> str:
+    """``url`` with the upstream release prefix replaced by PYV_MIRROR, if set."""
+    mirror = environ.get("PYV_MIRROR", "").rstrip("/")
+    if mirror and url.startswith(UPSTREAM + "/"):
+        return mirror + url[len(UPSTREAM) :]
+    return url
+
+
+def cache_path(cache: str, sha256: str, filename: str) -> str:
+    """Where the archive with ``sha256`` is kept."""
+    return os.path.join(cache, "downloads", sha256, os.path.basename(filename))
+
+
+def fetch(
+    url: str,
+    sha256: str,
+    *,
+    cache: str,
+    environ: Mapping[str, str],
+    offline: bool = False,
+    progress: Callable[[int, int | None], Callable[[int], None]] | None = None,
+) -> str:
+    """The verified archive for ``url`` in the cache, downloading it if needed."""
+    sha256 = sha256.lower()
+    filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+    final = cache_path(cache, sha256, filename)
+    if os.path.isfile(final) and _hash_file(final) == sha256:
+        return final
+    if offline:
+        raise DownloadError(
+            f"{filename} is not in the download cache ({final}) and --offline is set"
+        )
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    from filelock import FileLock
+
+    # Two pyv processes fetching the same file: the second waits, then finds it.
+    with FileLock(final + ".lock"):
+        if os.path.isfile(final) and _hash_file(final) == sha256:
+            return final
+        source = mirrored(url, environ)
+        if source.startswith("file:"):
+            _copy_file(source, final + ".part")
+        else:
+            _download(source, final + ".part", environ, progress)
+        actual = _hash_file(final + ".part")
+        if actual != sha256:
+            os.unlink(final + ".part")
+            raise DownloadError(
+                f"sha256 mismatch for {filename}: expected {sha256}, got {actual}; "
+                "nothing was installed"
+            )
+        os.replace(final + ".part", final)
+    return final
+
+
+def _hash_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_file(url: str, part: str) -> None:
+    path = urllib.request.url2pathname(urllib.parse.urlparse(url).path)
+    try:
+        shutil.copyfile(path, part)
+    except OSError as e:
+        raise DownloadError(f"cannot read {path}: {e.strerror}") from None
+
+
+def _download(
+    url: str,
+    part: str,
+    environ: Mapping[str, str],
+    progress: Callable[[int, int | None], Callable[[int], None]] | None,
+) -> None:
+    import httpx
+
+    timeout = float(environ.get("PYV_HTTP_TIMEOUT") or 30)
+    retries = int(environ.get("PYV_HTTP_RETRIES") or 5)
+    name = url.rsplit("/", 1)[-1]
+    with httpx.Client(follow_redirects=True, timeout=timeout, trust_env=True) as client:
+        for attempt in range(retries + 1):
+            try:
+                _attempt(client, url, part, progress)
+                return
+            except _Retry as e:
+                reason = str(e)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
+                if isinstance(e, httpx.ConnectError) and _permanent(e):
+                    raise DownloadError(f"cannot download {name}: {e}") from None
+                reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            except httpx.HTTPError as e:
+                raise DownloadError(f"cannot download {name}: {e}") from None
+            if attempt == retries:
+                raise DownloadError(f"cannot download {name} after {retries + 1} tries: {reason}")
+            delay = min(BACKOFF * 2**attempt, 8.0)
+            print(f"pyv: {name}: {reason}; retrying in {delay:.1f} s", file=sys.stderr)
+            time.sleep(delay)
+
+
+class _Retry(Exception):
+    """A response worth another try (429, 5xx)."""
+
+
+def _permanent(error: Exception) -> bool:
+    """DNS failures and refused TLS do not get better by retrying."""
+    text = str(error).lower()
+    return "name or service not known" in text or "certificate" in text
+
+
+def _attempt(
+    client: object,
+    url: str,
+    part: str,
+    progress: Callable[[int, int | None], Callable[[int], None]] | None,
+) -> None:
+    import httpx
+
+    assert isinstance(client, httpx.Client)
+    have = os.path.getsize(part) if os.path.exists(part) else 0
+    headers = {"Range": f"bytes={have}-"} if have else {}
+    with client.stream("GET", url, headers=headers) as response:
+        status = response.status_code
+        if status == 416 and have:
+            return  # the .part file is complete already; the hash will tell
+        if status == 429 or status >= 500:
+            raise _Retry(f"HTTP {status}")
+        if status >= 400:
+            raise DownloadError(f"cannot download {url}: HTTP {status} {response.reason_phrase}")
+        if status != 206:
+            have = 0  # the server sent the whole file: start over
+        length = response.headers.get("Content-Length")
+        total = have + int(length) if length and length.isdigit() else None
+        advance = progress(have, total) if progress else None
+        with open(part, "ab" if have else "wb") as f:
+            for chunk in response.iter_bytes():  # as it arrives: a drop keeps what came
+                f.write(chunk)
+                if advance:
+                    advance(len(chunk))
+        if total is not None and os.path.getsize(part) < total:
+            raise httpx.RemoteProtocolError("the connection closed before the end of the file")

@@ -1,0 +1,233 @@
+"""One install, from start to finish, never half-done.
+
+1. download.fetch: the archive in the cache, its sha256 checked (no lock held, so
+   several downloads can run at once);
+2. under the registry lock, in a scratch folder on the same filesystem as versions/:
+   extract safely (no absolute paths, no ``..``, no links out, no devices), keep the
+   archive's ``python/`` (or ``python/install/``) folder, rewrite
+   python-build-standalone's ``/install`` placeholder to the real prefix, run the
+   interpreter and check its version, write the receipt last;
+3. one rename into ``versions/<name>``, then alias links and shims are brought up to date.
+
+A kill at any moment leaves a scratch folder, which the next lock holder removes,
+and versions/ as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tarfile
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+from pyv import download, link, registry
+from pyv.catalog import Build
+from pyv.errors import PyvError
+from pyv.paths import Layout
+
+
+class ArchiveError(PyvError):
+    """An archive that is corrupt, truncated, unsafe or not a Python build."""
+
+
+def install(
+    layout: Layout,
+    build: Build,
+    *,
+    environ: Mapping[str, str],
+    force: bool = False,
+    offline: bool = False,
+    progress: Any = None,
+) -> bool:
+    """Install ``build``; False if it was installed already (and not ``force``)."""
+    if not force and build.name in registry.names(layout):
+        return False
+    archive = download.fetch(
+        build.url,
+        build.sha256,
+        cache=layout.cache,
+        environ=environ,
+        offline=offline,
+        progress=progress,
+    )
+    receipt = {
+        "name": build.name,
+        "implementation": "cpython",
+        "source": "download",
+        "url": build.url,
+        "sha256": build.sha256,
+        "release": build.tag,
+    }
+    return install_archive(layout, archive, build.name, receipt, force=force)
+
+
+def install_archive(
+    layout: Layout, archive: str, name: str, receipt: dict[str, Any], *, force: bool = False
+) -> bool:
+    """Install a verified archive as ``name`` (under the lock; see the module docstring)."""
+    with registry.lock(layout):
+        if name in registry.names(layout) and not force:
+            return False
+        staged = registry.scratch_dir(layout, "install")
+        prefix = os.path.join(layout.versions, name)
+        extract(archive, staged)
+        finish(staged, prefix)
+        found = link.inspect(os.path.join(staged, "bin", "python3"))
+        if found.name != name.partition("+")[0]:
+            raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
+        registry.write_receipt(staged, receipt)
+        if name in registry.names(layout):
+            registry.remove(layout, name)  # --force: the old one goes just before the new arrives
+        registry.commit(layout, staged, name)
+    return True
+
+
+def install_unnamed(
+    layout: Layout, archive: str, receipt: dict[str, Any], *, force: bool = False
+) -> tuple[str, bool]:
+    """Install an archive whose version is learnt by running it (``--from``)."""
+    with registry.lock(layout):
+        probe = registry.scratch_dir(layout, "probe")
+        extract(archive, probe)
+        name = link.inspect(os.path.join(probe, "bin", "python3")).name
+        shutil.rmtree(probe)
+    return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
+
+
+# -- extraction ----------------------------------------------------------------------------
+
+_TOPS = ("python/install/", "python/")  # a full archive's interpreter, an install_only one
+
+
+def extract(archive: str, dest: str) -> None:
+    """Unpack the interpreter of ``archive`` into the empty folder ``dest``."""
+    raw = os.path.join(dest, ".raw")
+    os.mkdir(raw)
+    try:
+        with _open(archive) as tar:
+            tar.extractall(raw, members=_safe_members(tar, raw), **_filter_kwargs())
+    except (tarfile.TarError, EOFError, OSError, ValueError) as e:
+        if isinstance(e, OSError) and e.errno in (28, 122):  # ENOSPC, EDQUOT: say so plainly
+            raise PyvError(f"no space left to unpack {os.path.basename(archive)}") from None
+        raise ArchiveError(f"{os.path.basename(archive)} is corrupt or truncated: {e}") from None
+    for top in _TOPS:
+        source = os.path.join(raw, top)
+        if os.path.isdir(os.path.join(source, "bin")):
+            for entry in os.listdir(source):
+                os.rename(os.path.join(source, entry), os.path.join(dest, entry))
+            shutil.rmtree(raw)
+            return
+    raise ArchiveError(
+        f"{os.path.basename(archive)} has no python/bin: not a python-build-standalone archive"
+    )
+
+
+@contextlib.contextmanager
+def _open(archive: str) -> Iterator[tarfile.TarFile]:
+    """The archive as a stream of members: one pass, nothing held in memory."""
+    if archive.endswith((".tar.zst", ".tzst")):
+        with _zstd_reader(archive) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            yield tar
+    else:
+        with tarfile.open(archive, mode="r|*") as tar:
+            yield tar
+
+
+def _zstd_reader(archive: str) -> IO[bytes]:
+    try:
+        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
+
+        return zstd.open(archive, "rb")  # type: ignore[no-any-return]
+    except ImportError:
+        pass
+    try:
+        import zstandard
+    except ImportError:
+        raise PyvError(
+            f"{os.path.basename(archive)} is zstd-compressed: install the zstandard package"
+        ) from None
+    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(
+        open(archive, "rb"),  # noqa: SIM115 (the reader closes it: closefd)
+        closefd=True,
+    )
+    return reader
+
+
+def _filter_kwargs() -> dict[str, Any]:
+    # tarfile's own "data" filter where this Python has it; _safe_members checks anyway.
+    return {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+
+
+def _safe_members(tar: tarfile.TarFile, root: str) -> Iterator[tarfile.TarInfo]:
+    """The members to unpack, each checked; one unsafe member stops everything."""
+    real_root = os.path.realpath(root)
+    for member in tar:
+        _check(member, real_root)
+        name = member.name
+        if name.startswith("python/") and not name.startswith("python/build/"):
+            yield member  # not python/build/: the bulk of a full archive, not needed to run
+
+
+def _check(member: tarfile.TarInfo, root: str) -> None:
+    name = member.name
+    if name.startswith("/") or os.path.isabs(name) or ".." in name.split("/"):
+        raise ArchiveError(f"unsafe path in archive: {name}")
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+        raise ArchiveError(f"unsafe member in archive (device or fifo): {name}")
+    target = os.path.realpath(os.path.join(root, name))
+    if not target.startswith(root + os.sep):
+        raise ArchiveError(f"unsafe path in archive: {name}")
+    if member.issym() or member.islnk():
+        link_target = member.linkname
+        base = os.path.dirname(os.path.join(root, name)) if member.issym() else root
+        resolved = os.path.realpath(os.path.join(base, link_target))
+        if os.path.isabs(link_target) or not resolved.startswith(root + os.sep):
+            raise ArchiveError(f"link out of the archive: {name} -> {link_target}")
+
+
+# -- finishing ---------------------------------------------------------------------------
+
+# python-build-standalone builds with prefix /install; these files carry it.
+_PLACEHOLDER = re.compile(rb"(?<![\w./-])/install(?=[/'\"\s:;]|$)", re.MULTILINE)
+
+
+def finish(staged: str, prefix: str) -> None:
+    """Make an extracted build work at ``prefix``: placeholders, and a ``python`` command."""
+    for path in _placeholder_files(staged):
+        with open(path, "rb") as f:
+            data = f.read()
+        fixed = _PLACEHOLDER.sub(prefix.encode(), data)
+        if fixed != data:
+            with open(path, "wb") as f:
+                f.write(fixed)
+    bin_dir = os.path.join(staged, "bin")
+    for alias, target in (("python", "python3"), ("pip", "pip3")):
+        if not os.path.lexists(os.path.join(bin_dir, alias)) and os.path.exists(
+            os.path.join(bin_dir, target)
+        ):
+            os.symlink(target, os.path.join(bin_dir, alias))
+
+
+def _placeholder_files(staged: str) -> Iterator[str]:
+    lib = os.path.join(staged, "lib")
+    for folder, _, files in os.walk(lib):
+        depth = folder[len(lib) :].count(os.sep)
+        if depth > 2:
+            continue
+        for file in files:
+            if (
+                (file.startswith("_sysconfigdata") and file.endswith(".py"))
+                or file.startswith("_sysconfig_vars")
+                or file.endswith(".pc")
+                or file == "Makefile"
+            ):
+                yield os.path.join(folder, file)
+    bin_dir = os.path.join(staged, "bin")
+    if os.path.isdir(bin_dir):
+        for file in os.listdir(bin_dir):
+            path = os.path.join(bin_dir, file)
+            if file.endswith("-config") and os.path.isfile(path) and not os.path.islink(path):
+                yield path

@@ -1,0 +1,72 @@
+"""This machine's target for prebuilt builds: operating system, architecture and libc.
+
+Spelled as python-build-standalone and uv spell them: ``linux-x86_64-gnu``,
+``linux-aarch64-musl``, ``darwin-aarch64-none``, ``windows-x86_64-none``.
+``PYV_PLATFORM`` overrides the detection (for tests, or to fetch for another machine).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import platform
+import sys
+from dataclasses import dataclass
+
+from pyv.errors import UsageError
+
+_ARCHES = {
+    "x86_64": "x86_64",
+    "amd64": "x86_64",
+    "aarch64": "aarch64",
+    "arm64": "aarch64",
+    "i386": "i686",
+    "i686": "i686",
+    "x86": "i686",
+    "armv7l": "armv7",
+    "ppc64le": "powerpc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+}
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Where a build runs."""
+
+    os: str
+    arch: str
+    libc: str
+
+    def __str__(self) -> str:
+        return f"{self.os}-{self.arch}-{self.libc}"
+
+
+def parse(text: str) -> Platform:
+    """``linux-x86_64-gnu`` -> Platform; a usage error for anything else."""
+    parts = text.strip().split("-")
+    if len(parts) != 3 or not all(parts):
+        raise UsageError(f"invalid platform `{text}': expected OS-ARCH-LIBC, e.g. linux-x86_64-gnu")
+    return Platform(*parts)
+
+
+def current(environ: dict[str, str] | None = None) -> Platform:
+    """The platform of this machine (or of PYV_PLATFORM)."""
+    override = (environ if environ is not None else os.environ).get("PYV_PLATFORM")
+    if override:
+        return parse(override)
+    machine = platform.machine().lower()
+    arch = _ARCHES.get(machine, machine)
+    if sys.platform.startswith("linux"):
+        return Platform("linux", "armv7" if arch == "armv7" else arch, _linux_libc(arch))
+    if sys.platform == "darwin":
+        return Platform("darwin", arch, "none")
+    if sys.platform in ("win32", "cygwin"):
+        return Platform("windows", arch, "none")
+    return Platform(sys.platform, arch, "none")
+
+
+def _linux_libc(arch: str) -> str:
+    if glob.glob("/lib/ld-musl-*.so.1") and platform.libc_ver()[0] != "glibc":
+        return "musl"
+    return "gnueabihf" if arch == "armv7" else "gnu"

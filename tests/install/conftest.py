@@ -1,0 +1,229 @@
+"""A real HTTP server on 127.0.0.1 serving python-build-standalone style archives,
+with faults to inject, and the catalog (uv's format) that points pyv at it."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from pyv import download
+from tests.conftest import World
+
+PLATFORM = "linux-x86_64-gnu"
+
+
+def fake_python(version: str, variant: str = "") -> bytes:
+    """bin/python3 of a fake build: answers pyv's probe as that version would."""
+    release, pre = version, ""
+    for level, word in (("rc", "candidate"), ("b", "beta"), ("a", "alpha")):
+        if level in version:
+            release, serial = version.split(level)
+            pre = f"{word}\n{serial}"
+            break
+    if not pre:
+        pre = "final\n0"
+    lines = ["CPython", release, *pre.split("\n"), "1" if "t" in variant else "0", "0"]
+    body = "".join(f"{line}\\n" for line in lines)
+    return f'#!/bin/sh\nprintf \'{body}\'\ncd "$(dirname "$0")/.." && pwd\n'.encode()
+
+
+def member(
+    tar: tarfile.TarFile, name: str, data: bytes = b"", mode: int = 0o644, **kw: object
+) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = mode
+    for key, value in kw.items():
+        setattr(info, key, value)
+    tar.addfile(info, io.BytesIO(data) if data else None)
+
+
+def build_archive(
+    version: str,
+    *,
+    variant: str = "",
+    top: str = "python",
+    extra: Callable[[tarfile.TarFile], None] | None = None,
+    padding: int = 0,
+) -> bytes:
+    """A .tar.gz in the install_only layout (``top`` = python/install for a full one)."""
+    buf = io.BytesIO()
+    minor = ".".join(version.split(".")[:2])
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        member(tar, f"{top}/bin/python3", fake_python(version, variant), 0o755)
+        member(tar, f"{top}/bin/python{minor}", b"#!/bin/sh\necho real\n", 0o755)
+        member(tar, f"{top}/bin/pip3", b"#!/bin/sh\necho pip\n", 0o755)
+        sysconfig = b"build_time_vars = {'prefix': '/install', 'LIBDIR': '/install/lib'}\n"
+        member(tar, f"{top}/lib/python{minor}/_sysconfigdata__linux_x86_64-linux-gnu.py", sysconfig)
+        member(tar, f"{top}/lib/pkgconfig/python3.pc", b"prefix=/install\nlibdir=${prefix}/lib\n")
+        member(tar, f"{top}/lib/python{minor}/os.py", b"# not /install/x here: /installer\n")
+        if padding:
+            member(tar, f"{top}/lib/padding.bin", bytes(range(256)) * (padding // 256))
+        if extra:
+            extra(tar)
+    return buf.getvalue()
+
+
+@dataclass
+class Server:
+    """Files by URL path, and faults to play per path: "500", "429", "drop", "slow", "404"."""
+
+    base: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range)
+
+    def count(self, path: str) -> int:
+        return sum(1 for p, _ in self.requests if p == path)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    state = Server()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path
+            state.requests.append((path, self.headers.get("Range")))
+            fault = state.faults.get(path, []).pop(0) if state.faults.get(path) else "ok"
+            data = state.files.get(path)
+            if data is None or fault == "404":
+                self.send_error(404)
+                return
+            if fault in ("500", "429", "503"):
+                self.send_error(int(fault))
+                return
+            start = 0
+            rng = self.headers.get("Range")
+            if rng and rng.startswith("bytes="):
+                start = int(rng[6:].split("-")[0])
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            else:
+                self.send_response(200)
+            body = data[start:]
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if fault == "drop":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            if fault == "slow":
+                self.wfile.write(body[:1024])
+                self.wfile.flush()
+                time.sleep(2.0)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body[1024:] if fault == "slow" else body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    state.base = f"http://127.0.0.1:{httpd.server_port}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def entry(
+    version: str, url: str, sha256: str, *, variant: str | None = None, platform: str = PLATFORM
+) -> tuple[str, dict[str, object]]:
+    """One catalog entry in uv's download-metadata.json format."""
+    os_, arch, libc = platform.split("-")
+    release = version
+    pre = ""
+    for level in ("rc", "b", "a"):
+        if level in version:
+            release, serial = version.split(level)
+            pre = f"{level}{serial}"
+            break
+    major, minor, patch = (int(x) for x in release.split("."))
+    key = f"cpython-{version}{'+' + variant if variant else ''}-{os_}-{arch}-{libc}"
+    return key, {
+        "name": "cpython",
+        "arch": {"family": arch, "variant": None},
+        "os": os_,
+        "libc": libc,
+        "major": major,
+        "minor": minor,
+        "patch": patch,
+        "prerelease": pre,
+        "url": url,
+        "sha256": sha256,
+        "variant": variant,
+        "build": "20260814",
+    }
+
+
+class Builds:
+    """Archives served by the server and listed in a catalog file PYV_CATALOG names."""
+
+    def __init__(self, world: World, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.world = world
+        self.server = server
+        self.catalog: dict[str, object] = {}
+        self.path = world.tmp / "catalog.json"
+        monkeypatch.setenv("PYV_CATALOG", str(self.path))
+        monkeypatch.setenv("PYV_PLATFORM", PLATFORM)
+        monkeypatch.setenv("PYV_HTTP_TIMEOUT", "1")
+        monkeypatch.setattr(download, "BACKOFF", 0.01)
+
+    def add(
+        self,
+        version: str,
+        data: bytes | None = None,
+        *,
+        variant: str | None = None,
+        sha256: str | None = None,
+        filename: str | None = None,
+        platform: str = PLATFORM,
+    ) -> str:
+        """Serve ``data`` (default: a good archive of ``version``), list it; return its URL path."""
+        data = data if data is not None else build_archive(version, variant="t" if variant else "")
+        suffix = f"-{variant}" if variant else ""
+        filename = (
+            filename
+            or f"cpython-{version}+20260814-x86_64-unknown-linux-gnu{suffix}"
+            "-install_only_stripped.tar.gz"
+        )
+        path = "/releases/" + filename.replace("+", "%2B")
+        self.server.files[path] = data
+        digest = sha256 or hashlib.sha256(data).hexdigest()
+        key, value = entry(
+            version, self.server.base + path, digest, variant=variant, platform=platform
+        )
+        self.catalog[key] = value
+        self.path.write_text(json.dumps(self.catalog))
+        return path
+
+
+@pytest.fixture
+def builds(world: World, server: Server, monkeypatch: pytest.MonkeyPatch) -> Builds:
+    return Builds(world, server, monkeypatch)
+
+
+def installed(world: World) -> list[str]:
+    versions = world.root / "versions"
+    if not versions.is_dir():
+        return []
+    return sorted(p.name for p in versions.iterdir() if not p.is_symlink())
+
+
+def leftovers(world: World) -> list[Path]:
+    scratch = world.root / ".scratch"
+    return list(scratch.iterdir()) if scratch.is_dir() else []

@@ -1,0 +1,413 @@
+"""pyv install against a real local HTTP server: happy paths, faults, malicious archives."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import World
+from tests.install.conftest import Builds, Server, build_archive, installed, leftovers, member
+
+Capture = pytest.CaptureFixture[str]
+
+
+def test_install_a_minor_takes_the_newest_patch(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    for version in ("3.12.1", "3.12.3", "3.11.7"):
+        builds.add(version)
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    prefix = world.root / "versions" / "3.12.3"
+    assert installed(world) == ["3.12.3"]
+    receipt = json.loads((prefix / "pyv-receipt.json").read_text())
+    assert receipt["source"] == "download" and receipt["sha256"]
+    assert (prefix / "bin" / "python").resolve() == (prefix / "bin" / "python3").resolve()
+    assert os.readlink(world.root / "versions" / "3.12") == "3.12.3"
+    assert (world.root / "shims" / "python3.12").is_symlink()
+    assert leftovers(world) == []
+
+
+def test_the_install_placeholder_becomes_the_real_prefix(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    builds.add("3.12.3")
+    world.pyv("install", "3.12.3", capsys=capsys)
+    prefix = world.root / "versions" / "3.12.3"
+    sysconfig = (prefix / "lib/python3.12/_sysconfigdata__linux_x86_64-linux-gnu.py").read_text()
+    assert sysconfig == f"build_time_vars = {{'prefix': '{prefix}', 'LIBDIR': '{prefix}/lib'}}\n"
+    assert (prefix / "lib/pkgconfig/python3.pc").read_text().startswith(f"prefix={prefix}\n")
+    assert (prefix / "lib/python3.12/os.py").read_text() == "# not /install/x here: /installer\n"
+
+
+def test_installed_already_is_a_quiet_success_without_network(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    path = builds.add("3.12.3")
+    world.pyv("install", "3.12", capsys=capsys)
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "3.12.3 is installed already\n")
+    assert world.pyv("install", "-q", "3.12", capsys=capsys) == (0, "", "")
+    assert server.count(path) == 1
+
+
+def test_reinstall_and_install_after_uninstall_come_from_the_cache(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    path = builds.add("3.12.3")
+    world.pyv("install", "3.12", capsys=capsys)
+    assert world.pyv("install", "--force", "3.12", capsys=capsys)[0] == 0
+    world.pyv("uninstall", "-y", "3.12.3", capsys=capsys)
+    assert world.pyv("install", "--offline", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    assert server.count(path) == 1
+
+
+def test_server_errors_are_retried(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    path = builds.add("3.12.3")
+    server.faults[path] = ["500", "429", "503"]
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 0, err
+    assert server.count(path) == 4
+    assert "HTTP 500; retrying" in err and err.endswith("installed 3.12.3\n")
+
+
+def test_a_404_is_one_line_and_installs_nothing(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    path = builds.add("3.12.3")
+    server.faults[path] = ["404"]
+    code, out, err = world.pyv("install", "3.12", capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith("pyv: cannot download ") and "HTTP 404" in err and err.count("\n") == 1
+    assert installed(world) == []
+
+
+def test_a_dropped_connection_resumes_with_a_range_request(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    path = builds.add("3.12.3", build_archive("3.12.3", padding=400_000))
+    server.faults[path] = ["drop"]
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 0, err
+    ranges = [r for p, r in server.requests if p == path]
+    assert ranges[0] is None and ranges[1] is not None and ranges[1].startswith("bytes=")
+    assert int(ranges[1][6:-1]) > 0
+    assert installed(world) == ["3.12.3"]
+
+
+def test_a_stalled_body_times_out_and_is_retried(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    path = builds.add("3.12.3", build_archive("3.12.3", padding=100_000))
+    server.faults[path] = ["slow"]
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 0, err
+    assert "ReadTimeout" in err
+    assert installed(world) == ["3.12.3"]
+
+
+def test_a_wrong_sha256_installs_nothing(builds: Builds, world: World, capsys: Capture) -> None:
+    builds.add("3.12.3", sha256="0" * 64)
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 1
+    assert err.startswith("pyv: sha256 mismatch for cpython-3.12.3+20260814")
+    assert f"expected {'0' * 64}, got " in err
+    assert installed(world) == []
+    assert not list((world.tmp / "cache").rglob("*.tar.gz")) + list(
+        (world.tmp / "cache").rglob("*.part")
+    )
+
+
+def test_a_truncated_archive_installs_nothing(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    data = build_archive("3.12.3", padding=200_000)
+    builds.add("3.12.3", data[: len(data) // 2])  # its sha256 is right: the archive is broken
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 1
+    assert "is corrupt or truncated" in err and err.count("\n") == 1
+    assert installed(world) == []
+    world.pyv("versions", capsys=capsys)  # any later writer cleans the scratch area
+    world.pyv("install", "--list", capsys=capsys)
+
+
+def evil_absolute(tar: tarfile.TarFile) -> None:
+    member(tar, "/tmp/pyv-evil-absolute", b"x")
+
+
+def evil_dotdot(tar: tarfile.TarFile) -> None:
+    member(tar, "python/../../evil-dotdot", b"x")
+
+
+def evil_symlink(tar: tarfile.TarFile) -> None:
+    member(tar, "python/bin/evil", type=tarfile.SYMTYPE, linkname="/etc/passwd")
+
+
+def evil_relative_symlink(tar: tarfile.TarFile) -> None:
+    member(tar, "python/lib/evil", type=tarfile.SYMTYPE, linkname="../../../../etc")
+
+
+def evil_hardlink(tar: tarfile.TarFile) -> None:
+    member(tar, "python/lib/evil", type=tarfile.LNKTYPE, linkname="/etc/passwd")
+
+
+def evil_device(tar: tarfile.TarFile) -> None:
+    member(tar, "python/dev-null", type=tarfile.CHRTYPE, devmajor=1, devminor=3)
+
+
+def evil_fifo(tar: tarfile.TarFile) -> None:
+    member(tar, "python/fifo", type=tarfile.FIFOTYPE)
+
+
+@pytest.mark.parametrize(
+    "evil",
+    [
+        evil_absolute,
+        evil_dotdot,
+        evil_symlink,
+        evil_relative_symlink,
+        evil_hardlink,
+        evil_device,
+        evil_fifo,
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_malicious_archives_are_refused(
+    builds: Builds, world: World, capsys: Capture, evil: object
+) -> None:
+    builds.add("3.12.3", build_archive("3.12.3", extra=evil))  # type: ignore[arg-type]
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 1
+    assert (
+        err.startswith("pyv: ") and ("unsafe" in err or "link out" in err) and err.count("\n") == 1
+    )
+    assert installed(world) == []
+    assert not Path("/tmp/pyv-evil-absolute").exists()
+    assert not (world.tmp / "evil-dotdot").exists()
+
+
+def test_an_archive_that_is_not_python_is_refused(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        member(tar, "something/else", b"x")
+    builds.add("3.12.3", buf.getvalue())
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 1 and "not a python-build-standalone archive" in err
+    assert installed(world) == []
+
+
+def test_an_archive_with_the_wrong_version_is_refused(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    builds.add("3.12.3", build_archive("3.12.2"))
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert (code, err) == (1, "pyv: the archive holds Python 3.12.2, not 3.12.3\n")
+    assert installed(world) == []
+
+
+def test_a_full_zstd_archive_installs_its_install_folder(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    import zstandard
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        gz_data = io.BytesIO(build_archive("3.13.1", variant="t", top="python/install"))
+        with tarfile.open(fileobj=gz_data) as gz:
+            for info in gz:
+                tar.addfile(info, gz.extractfile(info) if info.isfile() else None)
+        member(tar, "python/build/huge.o", b"x" * 1000)
+        member(tar, "python/PYTHON.json", b"{}")
+    data = zstandard.ZstdCompressor().compress(raw.getvalue())
+    filename = "cpython-3.13.1+20260814-x86_64-unknown-linux-gnu-freethreaded+pgo+lto-full.tar.zst"
+    builds.add("3.13.1", data, variant="freethreaded", filename=filename)
+    assert world.pyv("install", "3.13t", capsys=capsys) == (0, "", "installed 3.13.1t\n")
+    prefix = world.root / "versions" / "3.13.1t"
+    assert (prefix / "bin" / "python3").is_file() and not (prefix / "build").exists()
+    assert os.readlink(world.root / "versions" / "3.13t") == "3.13.1t"
+
+
+def test_several_versions_install_at_once(builds: Builds, world: World, capsys: Capture) -> None:
+    for version in ("3.11.7", "3.12.3", "3.13.1", "3.14.0rc1"):
+        builds.add(version)
+    code, _, err = world.pyv("install", "3.11", "3.12", "3.13", "3.14.0rc1", capsys=capsys)
+    assert code == 0, err
+    assert installed(world) == ["3.11.7", "3.12.3", "3.13.1", "3.14.0rc1"]
+    assert os.readlink(world.root / "versions" / "3") == "3.13.1"
+
+
+def test_install_without_arguments_installs_what_the_project_selects(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    builds.add("3.11.7")
+    builds.add("3.12.3")
+    (world.work / ".python-version").write_text("3.12\n3.11.7\n")
+    assert world.pyv("install", capsys=capsys)[0] == 0
+    assert installed(world) == ["3.11.7", "3.12.3"]
+    assert world.pyv("install", capsys=capsys)[2].startswith("the selected versions are installed")
+
+
+def test_unknown_version_is_a_clear_error(builds: Builds, world: World, capsys: Capture) -> None:
+    builds.add("3.12.3")
+    assert world.pyv("install", "3.9", capsys=capsys) == (
+        1,
+        "",
+        "pyv: no build of Python `3.9' for linux-x86_64-gnu; see `pyv install --list'\n",
+    )
+    assert world.pyv("install", "banana", capsys=capsys) == (
+        1,
+        "",
+        "pyv: invalid version `banana': not a version request\n",
+    )
+
+
+def test_offline_names_the_missing_file(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    path = builds.add("3.12.3")
+    code, _, err = world.pyv("install", "--offline", "3.12", capsys=capsys)
+    assert code == 1
+    name = "cpython-3.12.3+20260814-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+    assert f"{name} is not in the download cache" in err
+    assert server.count(path) == 0
+
+
+def test_a_mirror_replaces_the_upstream_prefix(
+    builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = builds.add("3.12.3")
+    for value in builds.catalog.values():
+        assert isinstance(value, dict)
+        value["url"] = (
+            "https://github.com/astral-sh/python-build-standalone/releases/download"
+            + path[len("/releases") :]
+        )
+    builds.path.write_text(json.dumps(builds.catalog))
+    monkeypatch.setenv("PYV_MIRROR", server.base + "/releases")
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    assert server.count(path) == 1
+
+
+def test_a_file_mirror(
+    builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = builds.add("3.12.3")
+    folder = world.tmp / "mirror dir"
+    folder.mkdir()
+    (folder / path.rsplit("/", 1)[-1].replace("%2B", "+")).write_bytes(builds.server.files[path])
+    for value in builds.catalog.values():
+        assert isinstance(value, dict)
+        value["url"] = (
+            "https://github.com/astral-sh/python-build-standalone/releases/download/"
+            + path.rsplit("/", 1)[-1]
+        )
+    builds.path.write_text(json.dumps(builds.catalog))
+    monkeypatch.setenv("PYV_MIRROR", folder.as_uri())
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+
+
+def test_install_from_a_file_and_from_a_url(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    archive = world.tmp / "my build.tar.gz"
+    archive.write_bytes(build_archive("3.10.13"))
+    assert world.pyv("install", "--from", str(archive), capsys=capsys) == (
+        0,
+        "",
+        "installed 3.10.13\n",
+    )
+    server.files["/mine.tar.gz"] = build_archive("3.9.18")
+    url = server.base + "/mine.tar.gz"
+    assert world.pyv("install", "--from", url, capsys=capsys) == (
+        2,
+        "",
+        "pyv: --from with a URL needs --sha256: pyv installs nothing unverified\n",
+    )
+    import hashlib
+
+    sha = hashlib.sha256(server.files["/mine.tar.gz"]).hexdigest()
+    assert world.pyv("install", "--from", url, "--sha256", sha, capsys=capsys)[0] == 0
+    assert installed(world) == ["3.10.13", "3.9.18"]
+
+
+def test_list_latest_known_and_upgrade(builds: Builds, world: World, capsys: Capture) -> None:
+    for version in ("3.12.1", "3.12.3", "3.13.1"):
+        builds.add(version)
+    builds.add("3.13.1", variant="freethreaded")
+    builds.add("3.12.3", platform="darwin-aarch64-none")
+    world.pyv("install", "3.12.1", capsys=capsys)
+    assert (
+        world.pyv("install", "--list", capsys=capsys)[1]
+        == "3.13.1t\n3.13.1\n3.12.3\n3.12.1 (installed)\n"
+    )
+    assert (
+        world.pyv("install", "--list", "3.12", capsys=capsys)[1] == "3.12.3\n3.12.1 (installed)\n"
+    )
+    listed = json.loads(
+        world.pyv("install", "--list", "--json", "--all-platforms", capsys=capsys)[1]
+    )
+    assert {row["platform"] for row in listed} == {"darwin-aarch64-none", "linux-x86_64-gnu"}
+    assert world.pyv("latest", "--known", "3.12", capsys=capsys) == (0, "3.12.3\n", "")
+    (world.work / ".python-version").write_text("3.12\n")
+    assert world.pyv("version-name", capsys=capsys)[1] == "3.12.1\n"
+    code, _, err = world.pyv("upgrade", capsys=capsys)
+    assert (code, err) == (0, "installed 3.12.3\n")
+    assert world.pyv("version-name", capsys=capsys)[1] == "3.12.3\n"  # the project follows
+    assert installed(world) == ["3.12.1", "3.12.3"]
+    assert world.pyv("upgrade", capsys=capsys)[2] == "3.12: 3.12.3 is the newest\n"
+
+
+def run_pyv(world: World, *args: str) -> subprocess.Popen[str]:
+    env = world.env(PWD=str(world.work))
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src")
+    return subprocess.Popen(
+        [sys.executable, "-m", "pyv", *args],
+        cwd=world.work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_installs_of_one_version_at_once(builds: Builds, world: World, server: Server) -> None:
+    path = builds.add("3.12.3", build_archive("3.12.3", padding=2_000_000))
+    first, second = run_pyv(world, "install", "3.12"), run_pyv(world, "install", "3.12")
+    results = [(*p.communicate(timeout=60), p.returncode) for p in (first, second)]
+    assert [r[2] for r in results] == [0, 0], results
+    messages = sorted(r[1].splitlines()[-1] for r in results)
+    assert messages == ["3.12.3 is installed already", "installed 3.12.3"]
+    assert server.count(path) == 1
+    assert installed(world) == ["3.12.3"]
+
+
+def test_a_kill_during_extraction_leaves_the_old_state(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    builds.add("3.12.3", build_archive("3.12.3", padding=30_000_000))
+    # Download first, so the killed run spends its time unpacking.
+    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
+    world.pyv("uninstall", "-y", "3.12.3", capsys=capsys)
+    proc = run_pyv(world, "install", "--offline", "3.12")
+    scratch = world.root / ".scratch"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(scratch.glob("install-*/.raw")):
+        time.sleep(0.005)
+    proc.kill()
+    proc.communicate()
+    assert any(scratch.glob("install-*")), "the kill came too late to test anything"
+    assert installed(world) == []
+    assert world.pyv("versions", "--bare", capsys=capsys) == (0, "", "")
+    assert world.pyv("install", "--offline", "3.12", capsys=capsys)[0] == 0
+    assert installed(world) == ["3.12.3"]
+    assert leftovers(world) == []
