@@ -78,9 +78,9 @@ def fetch(
         source = mirrored(url, environ)
         if source.startswith("file:"):
             _copy_file(source, final + ".part")
+            actual = _hash_file(final + ".part")
         else:
-            _download(source, final + ".part", environ, progress)
-        actual = _hash_file(final + ".part")
+            actual = _download(source, final + ".part", environ, progress)
         if actual != sha256:
             os.unlink(final + ".part")
             raise DownloadError(
@@ -112,7 +112,8 @@ def _download(
     part: str,
     environ: Mapping[str, str],
     progress: Callable[[int, int | None], Callable[[int], None]] | None,
-) -> None:
+) -> str:
+    """Download ``url`` into ``part`` (resuming what is there); return the sha256 of it all."""
     import httpx
 
     timeout = float(environ.get("PYV_HTTP_TIMEOUT") or 30)
@@ -121,8 +122,7 @@ def _download(
     with httpx.Client(follow_redirects=True, timeout=timeout, trust_env=True) as client:
         for attempt in range(retries + 1):
             try:
-                _attempt(client, url, part, progress)
-                return
+                return _attempt(client, url, part, progress)
             except _Retry as e:
                 reason = str(e)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
@@ -136,6 +136,7 @@ def _download(
             delay = min(BACKOFF * 2**attempt, 8.0)
             print(f"pyv: {name}: {reason}; retrying in {delay:.1f} s", file=sys.stderr)
             time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 class _Retry(Exception):
@@ -153,7 +154,8 @@ def _attempt(
     url: str,
     part: str,
     progress: Callable[[int, int | None], Callable[[int], None]] | None,
-) -> None:
+) -> str:
+    """One request; the sha256 is computed as the bytes arrive (and over what a resume keeps)."""
     import httpx
 
     assert isinstance(client, httpx.Client)
@@ -162,20 +164,35 @@ def _attempt(
     with client.stream("GET", url, headers=headers) as response:
         status = response.status_code
         if status == 416 and have:
-            return  # the .part file is complete already; the hash will tell
+            return _hash_file(part)  # the .part file is complete already
         if status == 429 or status >= 500:
             raise _Retry(f"HTTP {status}")
         if status >= 400:
             raise DownloadError(f"cannot download {url}: HTTP {status} {response.reason_phrase}")
         if status != 206:
             have = 0  # the server sent the whole file: start over
+        digest = _hash_prefix(part, have)
         length = response.headers.get("Content-Length")
         total = have + int(length) if length and length.isdigit() else None
         advance = progress(have, total) if progress else None
         with open(part, "ab" if have else "wb") as f:
             for chunk in response.iter_bytes():  # as it arrives: a drop keeps what came
                 f.write(chunk)
+                digest.update(chunk)
                 if advance:
                     advance(len(chunk))
         if total is not None and os.path.getsize(part) < total:
             raise httpx.RemoteProtocolError("the connection closed before the end of the file")
+    return digest.hexdigest()
+
+
+def _hash_prefix(path: str, size: int) -> hashlib._Hash:
+    """A sha256 that has seen the first ``size`` bytes of ``path`` (the part a resume keeps)."""
+    digest = hashlib.sha256()
+    if size:
+        with open(path, "rb") as f:
+            remaining = size
+            while remaining and (chunk := f.read(min(CHUNK, remaining))):
+                digest.update(chunk)
+                remaining -= len(chunk)
+    return digest

@@ -28,6 +28,11 @@ from pyv.catalog import Build
 from pyv.errors import PyvError
 from pyv.paths import Layout
 
+try:
+    from isal import igzip as _igzip
+except ImportError:  # no wheel for this platform: the standard library's zlib
+    _igzip = None  # type: ignore[assignment,unused-ignore]
+
 
 class ArchiveError(PyvError):
     """An archive that is corrupt, truncated, unsafe or not a Python build."""
@@ -130,6 +135,11 @@ def _open(archive: str) -> Iterator[tarfile.TarFile]:
     """The archive as a stream of members: one pass, nothing held in memory."""
     if archive.endswith((".tar.zst", ".tzst")):
         with _zstd_reader(archive) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            yield tar
+    elif archive.endswith((".tar.gz", ".tgz")) and _igzip is not None:
+        # ISA-L inflates about twice as fast as zlib: most of an install's time.
+        stream = _igzip.open(archive, "rb")  # type: ignore[no-untyped-call]
+        with stream, tarfile.open(fileobj=stream, mode="r|") as tar:
             yield tar
     else:
         with tarfile.open(archive, mode="r|*") as tar:
