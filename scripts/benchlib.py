@@ -77,7 +77,9 @@ def _hyperfine(
         argv += ["--export-json", out.name]
         for label, command in commands.items():
             argv += ["-n", label, shlex.join(command)]
-        subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         results = json.loads(Path(out.name).read_text())["results"]
     return {r["command"]: (r["mean"] * 1000, (r["stddev"] or 0) * 1000) for r in results}
 
