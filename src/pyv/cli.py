@@ -345,26 +345,46 @@ def _catalog_here(layout: Layout, *, all_platforms: bool = False) -> list[Any]:
     return catalog.for_platform(builds, platforms.current())
 
 
-def _progress(quiet: bool) -> Any:
-    """A progress-bar maker for download.fetch, or None when no one would see it."""
-    if quiet or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
+class _Bars:
+    """One tqdm bar per concurrent download (size, rate, ETA), only on a terminal."""
 
-    def start(have: int, total: int | None) -> Any:
-        bar = tqdm(
-            total=total,
-            initial=have,
-            unit="B",
-            unit_scale=True,
-            unit_divisor=1024,
-            file=sys.stderr,
-            leave=False,
-            dynamic_ncols=True,
-        )
-        return bar.update
+    def __init__(self, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bars: list[Any] = []
 
-    return start
+    def maker(self, label: str, position: int) -> Any:
+        if not self.enabled:
+            return None
+        import shutil
+
+        from tqdm import tqdm
+
+        # A terminal that reports no size (0x0) would get no bar at all.
+        size = shutil.get_terminal_size((80, 24))
+        width, height = size.columns or 80, size.lines or 24
+
+        def start(have: int, total: int | None) -> Any:
+            bar = tqdm(
+                total=total,
+                initial=have,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=label,
+                position=position,
+                file=sys.stderr,
+                leave=False,
+                ncols=width,
+                nrows=height,
+            )
+            self.bars.append(bar)
+            return bar.update
+
+        return start
+
+    def close(self) -> None:
+        for bar in self.bars:
+            bar.close()
 
 
 def _wanted(layout: Layout) -> list[str]:
@@ -426,27 +446,35 @@ def _install_builds(
 
     from pyv import install as installing
 
-    progress = _progress(quiet)
+    bars = _Bars(quiet)
     unique = list({b.name: b for b in builds}.values())
 
-    def one(build: Any) -> tuple[Any, bool | PyvError]:
+    def one(numbered: tuple[int, Any]) -> tuple[Any, bool | PyvError]:
+        position, build = numbered
         try:
             new = installing.install(
-                layout, build, environ=os.environ, force=force, offline=offline, progress=progress
+                layout,
+                build,
+                environ=os.environ,
+                force=force,
+                offline=offline,
+                progress=bars.maker(build.name, position),
             )
         except PyvError as e:
             return build, e
         return build, new
 
     failed = 0
-    with ThreadPoolExecutor(max_workers=min(jobs, len(unique) or 1)) as pool:
-        for build, outcome in pool.map(one, unique):
-            if isinstance(outcome, PyvError):
-                failed = report(outcome)
-            elif not quiet:
-                _status(
-                    f"installed {build.name}" if outcome else f"{build.name} is installed already"
-                )
+    try:
+        with ThreadPoolExecutor(max_workers=min(jobs, len(unique) or 1)) as pool:
+            for build, outcome in pool.map(one, enumerate(unique)):
+                if isinstance(outcome, PyvError):
+                    failed = report(outcome)
+                elif not quiet:
+                    done = "installed {}" if outcome else "{} is installed already"
+                    _status(done.format(build.name))
+    finally:
+        bars.close()
     _done(failed)
 
 
@@ -461,14 +489,18 @@ def _install_from(
     if source.startswith(("http://", "https://")):
         if not sha256:
             raise UsageError("--from with a URL needs --sha256: pyv installs nothing unverified")
-        path = download.fetch(
-            source,
-            sha256,
-            cache=layout.cache,
-            environ=os.environ,
-            offline=offline,
-            progress=_progress(quiet),
-        )
+        bars = _Bars(quiet)
+        try:
+            path = download.fetch(
+                source,
+                sha256,
+                cache=layout.cache,
+                environ=os.environ,
+                offline=offline,
+                progress=bars.maker(os.path.basename(source), 0),
+            )
+        finally:
+            bars.close()
     else:
         path = source[len("file://") :] if source.startswith("file://") else source
         if not os.path.isfile(path):

@@ -411,3 +411,58 @@ def test_a_kill_during_extraction_leaves_the_old_state(
     assert world.pyv("install", "--offline", "3.12", capsys=capsys)[0] == 0
     assert installed(world) == ["3.12.3"]
     assert leftovers(world) == []
+
+
+def test_a_full_disk_is_one_line_and_installs_nothing(
+    builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    builds.add("3.12.3")
+    real_extract = tarfile.TarFile.extractall
+
+    def full(self: tarfile.TarFile, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tarfile.TarFile, "extractall", full)
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    name = "cpython-3.12.3+20260814-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+    assert (code, err) == (1, f"pyv: no space left to unpack {name}\n")
+    assert installed(world) == []
+    monkeypatch.setattr(tarfile.TarFile, "extractall", real_extract)
+    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0  # the cached download is reused
+    assert leftovers(world) == []
+
+
+def test_a_terminal_gets_a_progress_bar(builds: Builds, world: World) -> None:
+    import shlex
+    import shutil
+
+    script = shutil.which("script")
+    if script is None:
+        pytest.skip("util-linux `script` (to give pyv a terminal) is not installed")
+    builds.add("3.12.3", build_archive("3.12.3", padding=3_000_000))
+    env = world.env(PWD=str(world.work))
+    command = shlex.join([sys.executable, "-m", "pyv", "install", "3.12"])
+    done = subprocess.run(
+        [script, "-qec", command, "/dev/null"],
+        env=env,
+        cwd=world.work,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout
+    assert "3.12.3:" in done.stdout and "B/s" in done.stdout  # tqdm's bar, with its rate
+    assert "installed 3.12.3" in done.stdout
+    quiet = subprocess.run(
+        [script, "-qec", command.replace("install", "install -q --force"), "/dev/null"],
+        env=env,
+        cwd=world.work,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert (quiet.returncode, quiet.stdout) == (0, "")
