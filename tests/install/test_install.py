@@ -466,3 +466,49 @@ def test_a_terminal_gets_a_progress_bar(builds: Builds, world: World) -> None:
         timeout=60,
     )
     assert (quiet.returncode, quiet.stdout) == (0, "")
+
+
+def test_a_refused_connection_is_retried_then_one_line(
+    builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    builds.add("3.12.3")
+    for value in builds.catalog.values():
+        assert isinstance(value, dict)
+        value["url"] = f"http://127.0.0.1:{port}/x.tar.gz"
+    builds.path.write_text(json.dumps(builds.catalog))
+    monkeypatch.setenv("PYV_HTTP_RETRIES", "2")
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    lines = err.splitlines()
+    assert code == 1 and len(lines) == 3  # two "retrying" lines, then the error
+    assert lines[-1] == (
+        "pyv: cannot download x.tar.gz after 3 tries: ConnectError: [Errno 111] Connection refused"
+    )
+
+
+def test_update_catalog_keeps_a_newer_list_in_the_cache(
+    builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds.add("3.15.0")
+    server.files["/metadata.json"] = builds.path.read_bytes()
+    monkeypatch.delenv("PYV_CATALOG")
+    assert "3.15.0" not in world.pyv("install", "--list", "3.15", capsys=capsys)[1]
+    assert world.pyv("update-catalog", server.base + "/metadata.json", capsys=capsys) == (
+        0,
+        "",
+        "catalog updated: 1 CPython builds\n",
+    )
+    assert world.pyv("install", "--list", capsys=capsys)[1] == "3.15.0\n"
+    assert world.pyv("install", "3.15", capsys=capsys) == (0, "", "installed 3.15.0\n")
+
+
+def test_update_catalog_refuses_a_list_without_builds(
+    world: World, server: Server, capsys: Capture
+) -> None:
+    server.files["/empty.json"] = b"{}"
+    code, _, err = world.pyv("update-catalog", server.base + "/empty.json", capsys=capsys)
+    assert (code, err) == (1, f"pyv: {server.base}/empty.json lists no CPython builds\n")
