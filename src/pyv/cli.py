@@ -132,10 +132,14 @@ def _current(layout: Layout) -> tuple[set[str], str]:
 def versions(
     bare: bool = typer.Option(False, "--bare", help="Names only, one per line."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    all_: bool = typer.Option(False, "--all", help="Also pyenv's, uv's and PATH's Pythons."),
 ) -> None:
     """List the installed versions; '*' marks the selected ones."""
     layout = _layout()
     installed = registry.installations(layout)
+    if all_:
+        _list_foreign(layout, installed, as_json=as_json)
+        return
     if bare:
         for inst in installed:
             print(inst.name)
@@ -157,6 +161,22 @@ def versions(
         mark = "*" if selected else " "
         where = f" ({origin})" if selected else ""
         print(f"{mark} {name}{link}{where}")
+
+
+def _list_foreign(layout: Layout, installed: list[Any], *, as_json: bool) -> None:
+    from pyv import adopt
+
+    foreign = adopt.everything(layout, os.environ)
+    if as_json:
+        rows = [{"name": i.name, "source": "pyv", "path": i.path} for i in installed]
+        rows += [{"name": f.name, "source": f.source, "path": f.path} for f in foreign]
+        print(json.dumps(rows, indent=2))
+        return
+    width = max([len(i.name) for i in installed] + [len(f.name) for f in foreign] + [6])
+    for inst in installed:
+        print(f"{inst.name:{width}}  pyv")
+    for item in foreign:
+        print(f"{item.name:{width}}  {item.source}: {item.path}")
 
 
 def _describe(layout: Layout, inst: registry.Installation, current: bool) -> dict[str, object]:
@@ -603,6 +623,115 @@ def update_catalog(
     _status(f"catalog updated: {count} CPython builds")
 
 
+# -- across versions ----------------------------------------------------------------
+
+
+@app.command("run", context_settings={"ignore_unknown_options": True})
+def run_(
+    ctx: typer.Context,
+    requests: Optional[list[str]] = typer.Argument(None, metavar="[VERSIONS]... -- COMMAND..."),
+    all_: bool = typer.Option(False, "--all", help="Every installed version."),
+    jobs: int = typer.Option(1, "-j", "--jobs", min=1, help="Versions run at once."),
+    install_missing: bool = typer.Option(False, "--install", help="Install missing ones first."),
+    as_json: bool = typer.Option(False, "--json", help="The summary as JSON on stdout."),
+) -> None:
+    """Run COMMAND once per version; exits non-zero if any run failed."""
+    from pyv import run as running
+
+    command = (ctx.obj or {}).get("command") or []
+    if not command:
+        raise UsageError("name the command after --: pyv run 3.12 3.13 -- python -m pytest")
+    layout = _layout()
+    if requests:
+        words = list(requests)
+    elif all_:
+        words = [i.name for i in registry.installations(layout)]
+    else:
+        words = selection.select(layout, os.environ, versionfile.working_dir(os.environ)).words
+    if install_missing:
+        missing = [w for w in words if w != "system" and registry.resolve(layout, w) is None]
+        if missing:
+            install(missing, False, False, False, False, False, False, None, None, 4)
+    names = []
+    for word in words:
+        reason = selection.problem(layout, word)
+        if reason is not None:
+            raise PyvError(f"invalid version `{word}': {reason}")
+        name = runner.SYSTEM if word == runner.SYSTEM else registry.resolve(layout, word)
+        if name is None:
+            raise PyvError(
+                f"version `{word}' is not installed", hint="run `pyv install' or add --install"
+            )
+        names.append(name)
+    outcomes = running.run_all(layout, names, command, os.environ, jobs=jobs)
+    failed = [o.version for o in outcomes if o.status != 0]
+    if as_json:
+        rows = [
+            {"version": o.version, "status": o.status, "seconds": round(o.seconds, 3)}
+            for o in outcomes
+        ]
+        print(json.dumps({"command": command, "runs": rows, "failed": failed}, indent=2))
+    else:
+        _status(running.summary(outcomes))
+    if failed:
+        raise PyvError(f"failed on {', '.join(failed)}")
+
+
+@app.command("venv")
+def venv(
+    path: str = typer.Argument(".venv", help="Where to make it."),
+    python: Optional[str] = typer.Option(None, "-p", "--python", help="Default: the selected."),
+    clear: bool = typer.Option(False, "--clear", help="Recreate an existing venv."),
+    upgrade_deps: bool = typer.Option(False, "--upgrade-deps", help="Upgrade pip in it."),
+    without_pip: bool = typer.Option(False, "--without-pip", help="No pip in it."),
+) -> None:
+    """Create a virtual environment with the selected (or requested) Python."""
+    from pyv import venv as venvs
+
+    layout = _layout()
+    request = python
+    if request is None:
+        request = selection.select(layout, os.environ, versionfile.working_dir(os.environ)).words[0]
+    base = venvs.base_python(layout, request, os.environ)
+    venvs.create(base, path, clear=clear, upgrade_deps=upgrade_deps, pip=not without_pip)
+    activate = os.path.join(path, "bin", "activate")
+    _status(f"created {path} with {base}\nactivate it with: source {shlex.quote(activate)}")
+
+
+@app.command("import")
+def import_(
+    sources: list[str] = typer.Argument(..., metavar="pyenv|uv|PATH..."),
+) -> None:
+    """Link interpreters from pyenv, uv or given paths, skipping ones pyv has."""
+    from pyv import adopt
+
+    found: list[Any] = []
+    for source in sources:
+        if source == "pyenv":
+            found += adopt.pyenv(os.environ)
+        elif source == "uv":
+            found += adopt.uv(os.environ)
+        else:
+            found.append(adopt.Foreign(os.path.basename(source.rstrip("/")), source, "path"))
+    if not found:
+        raise PyvError(f"no interpreters found in {', '.join(sources)}")
+    for item, outcome in adopt.import_all(_layout(), found):
+        _status(f"{item.source} {item.name}: {outcome}")
+
+
+@app.command("doctor")
+def doctor() -> None:
+    """Report what stops pyv from working here, with the fix for each."""
+    from pyv import doctor as checks
+
+    found = checks.problems(_layout(), os.environ)
+    for problem in found:
+        print(f"problem: {problem}")
+    if not found:
+        print("no problems found")
+    _done(1 if found else 0)
+
+
 # -- shims and shells ------------------------------------------------------------------
 
 
@@ -691,14 +820,18 @@ def sh_shell(
 def run(args: list[str]) -> int:
     """Run the CLI on ``args`` and return the exit code; one line per error."""
     try:
-        result = app(args=args, prog_name="pyv", standalone_mode=False)
+        command: list[str] = []
+        if args[:1] == ["run"] and "--" in args:  # what follows -- is the command, untouched
+            split = args.index("--")
+            args, command = args[:split], args[split + 1 :]
+        result = app(args=args, prog_name="pyv", standalone_mode=False, obj={"command": command})
     except PyvError as e:
         return report(e)
     except click_exceptions.UsageError as e:
-        command = e.ctx.command_path if e.ctx else "pyv"
+        where = e.ctx.command_path if e.ctx else "pyv"
         message = e.format_message().rstrip(".")
         if message:  # empty when the help was shown for a bare `pyv`
-            print(f"pyv: {message}; see `{command} --help'", file=sys.stderr)
+            print(f"pyv: {message}; see `{where} --help'", file=sys.stderr)
         return EXIT_USAGE
     except click_exceptions.ClickException as e:
         print(f"pyv: {e.format_message()}", file=sys.stderr)
