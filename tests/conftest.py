@@ -72,6 +72,16 @@ class World:
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_version_file_above(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A .python-version above the temporary folders would be found by every test."""
+    base = tmp_path_factory.getbasetemp()
+    for folder in [base, *base.parents]:
+        stray = folder / ".python-version"
+        if stray.is_file():
+            pytest.exit(f"remove {stray}: every test would find it above its own folders", 2)
+
+
 @pytest.fixture(autouse=True)
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """Isolate every test from the machine: its own root, home, caches and cwd."""
