@@ -264,6 +264,22 @@ def _show_file(path: str, layout: Layout) -> None:
         print(word)
 
 
+def _set_or_show(path: str, requests: list[str] | None, *, force: bool, unset: bool) -> bool:
+    """What `local` and `global` share: --unset, or write ``path``; False means show."""
+    if unset:
+        if requests:
+            raise UsageError("--unset takes no versions")
+        if os.path.isfile(path):
+            os.unlink(path)
+        return True
+    if not requests:
+        return False
+    names = _checked(_layout(), requests, force=force)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    versionfile.write(path, names)
+    return True
+
+
 @app.command("local")
 def local(
     requests: Optional[list[str]] = typer.Argument(None, metavar="[VERSIONS]..."),
@@ -271,23 +287,13 @@ def local(
     unset: bool = typer.Option(False, "--unset", help="Remove .python-version here."),
 ) -> None:
     """Set or show the versions for this directory (.python-version)."""
-    layout = _layout()
     here = os.path.join(versionfile.working_dir(os.environ), versionfile.FILENAME)
-    if unset:
-        if requests:
-            raise UsageError("--unset takes no versions")
-        if os.path.isfile(here):
-            os.unlink(here)
+    if _set_or_show(here, requests, force=force, unset=unset):
         return
-    if not requests:
-        found = versionfile.find(versionfile.working_dir(os.environ))
-        if found is None:
-            raise PyvError(
-                "no local version is set for this directory", hint="run `pyv local 3.12`"
-            )
-        _show_file(found, layout)
-        return
-    versionfile.write(here, _checked(layout, requests, force=force))
+    found = versionfile.find(versionfile.working_dir(os.environ))
+    if found is None:
+        raise PyvError("no local version is set for this directory", hint="run `pyv local 3.12`")
+    _show_file(found, _layout())
 
 
 @app.command("global")
@@ -298,21 +304,12 @@ def global_(
 ) -> None:
     """Set or show the versions used where no .python-version applies."""
     layout = _layout()
-    if unset:
-        if requests:
-            raise UsageError("--unset takes no versions")
-        if os.path.isfile(layout.global_file):
-            os.unlink(layout.global_file)
+    if _set_or_show(layout.global_file, requests, force=force, unset=unset):
         return
-    if not requests:
-        if os.path.isfile(layout.global_file):
-            _show_file(layout.global_file, layout)
-        else:
-            print("system")
-        return
-    names = _checked(layout, requests, force=force)
-    os.makedirs(layout.root, exist_ok=True)
-    versionfile.write(layout.global_file, names)
+    if os.path.isfile(layout.global_file):
+        _show_file(layout.global_file, layout)
+    else:
+        print("system")
 
 
 # -- changing the registry -----------------------------------------------------------
