@@ -173,29 +173,50 @@ def _filter_kwargs() -> dict[str, Any]:
 
 def _safe_members(tar: tarfile.TarFile, root: str) -> Iterator[tarfile.TarInfo]:
     """The members to unpack, each checked; one unsafe member stops everything."""
-    real_root = os.path.realpath(root)
+    checker = _Checker(os.path.realpath(root))
     for member in tar:
-        _check(member, real_root)
+        checker.check(member)
         name = member.name
         if name.startswith("python/") and not name.startswith("python/build/"):
             yield member  # not python/build/: the bulk of a full archive, not needed to run
 
 
-def _check(member: tarfile.TarInfo, root: str) -> None:
-    name = member.name
-    if name.startswith("/") or os.path.isabs(name) or ".." in name.split("/"):
-        raise ArchiveError(f"unsafe path in archive: {name}")
-    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
-        raise ArchiveError(f"unsafe member in archive (device or fifo): {name}")
-    target = os.path.realpath(os.path.join(root, name))
-    if not target.startswith(root + os.sep):
-        raise ArchiveError(f"unsafe path in archive: {name}")
-    if member.issym() or member.islnk():
-        link_target = member.linkname
-        base = os.path.dirname(os.path.join(root, name)) if member.issym() else root
-        resolved = os.path.realpath(os.path.join(base, link_target))
-        if os.path.isabs(link_target) or not resolved.startswith(root + os.sep):
-            raise ArchiveError(f"link out of the archive: {name} -> {link_target}")
+class _Checker:
+    """No absolute paths, no ``..``, no links out of ``root``, no devices or fifos.
+
+    A link is checked against the real file system as it stands when the link is
+    unpacked; a file only needs its folder checked, and folders are remembered until
+    the next link member (which could turn a folder into a way out).
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.safe_folders: set[str] = set()
+
+    def check(self, member: tarfile.TarInfo) -> None:
+        name = member.name
+        if name.startswith("/") or os.path.isabs(name) or ".." in name.split("/"):
+            raise ArchiveError(f"unsafe path in archive: {name}")
+        if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+            raise ArchiveError(f"unsafe member in archive (device or fifo): {name}")
+        self._inside(os.path.dirname(os.path.join(self.root, name)), name)
+        if member.issym() or member.islnk():
+            self.safe_folders.clear()
+            target = member.linkname
+            base = os.path.dirname(os.path.join(self.root, name)) if member.issym() else self.root
+            resolved = os.path.realpath(os.path.join(base, target))
+            if os.path.isabs(target) or not self._contains(resolved):
+                raise ArchiveError(f"link out of the archive: {name} -> {target}")
+
+    def _inside(self, folder: str, name: str) -> None:
+        if folder in self.safe_folders:
+            return
+        if not self._contains(os.path.realpath(folder)):
+            raise ArchiveError(f"unsafe path in archive: {name}")
+        self.safe_folders.add(folder)
+
+    def _contains(self, path: str) -> bool:
+        return path == self.root or path.startswith(self.root + os.sep)
 
 
 # -- finishing ---------------------------------------------------------------------------

@@ -18,17 +18,26 @@ from pyv.paths import Layout
 from pyv.request import parse_name
 
 # Runs under every CPython from 2.7 on: keep it in the common subset.
+# Cheap on purpose (it runs in every install): sys.implementation and abiflags where they
+# exist, platform and sysconfig (tens of ms to import) only where they do not.
 _PROBE = r"""
-import sys, platform
+import sys
 try:
-    import sysconfig
-    ft = sysconfig.get_config_var("Py_GIL_DISABLED") or 0
-except Exception:
-    ft = 0
+    impl = {"cpython": "CPython"}.get(sys.implementation.name, sys.implementation.name)
+except AttributeError:
+    import platform
+    impl = platform.python_implementation()
+flags = getattr(sys, "abiflags", None)
+if flags is None:
+    try:
+        import sysconfig
+        flags = "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""
+    except Exception:
+        flags = ""
 v = sys.version_info
 sys.stdout.write("\n".join([
-    platform.python_implementation(), "%d.%d.%d" % (v[0], v[1], v[2]), v[3], str(v[4]),
-    str(int(bool(ft))), str(int(hasattr(sys, "gettotalrefcount"))), sys.prefix,
+    impl, "%d.%d.%d" % (v[0], v[1], v[2]), v[3], str(v[4]),
+    str(int("t" in flags)), str(int(hasattr(sys, "gettotalrefcount"))), sys.prefix,
 ]) + "\n")
 """
 _LEVELS = {"alpha": "a", "beta": "b", "candidate": "rc", "final": ""}
