@@ -22,7 +22,6 @@ import shutil
 import sys
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 
 from pyv.errors import PyvError
@@ -100,6 +99,8 @@ def _hash_file(path: str) -> str:
 
 
 def _copy_file(url: str, part: str) -> None:
+    import urllib.request  # 9 ms to import: only for file: URLs
+
     path = urllib.request.url2pathname(urllib.parse.urlparse(url).path)
     try:
         shutil.copyfile(path, part)

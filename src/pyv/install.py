@@ -29,9 +29,16 @@ from pyv.errors import PyvError
 from pyv.paths import Layout
 
 try:
-    from isal import igzip as _igzip
+    from isal import igzip_threaded as _igzip
 except ImportError:  # no wheel for this platform: the standard library's zlib
     _igzip = None  # type: ignore[assignment,unused-ignore]
+
+
+class _TarFile(tarfile.TarFile):
+    """Files belong to whoever installs, never to the uid and gid the archive names."""
+
+    def chown(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
 
 class ArchiveError(PyvError):
@@ -134,15 +141,16 @@ def extract(archive: str, dest: str) -> None:
 def _open(archive: str) -> Iterator[tarfile.TarFile]:
     """The archive as a stream of members: one pass, nothing held in memory."""
     if archive.endswith((".tar.zst", ".tzst")):
-        with _zstd_reader(archive) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+        with _zstd_reader(archive) as stream, _TarFile.open(fileobj=stream, mode="r|") as tar:
             yield tar
     elif archive.endswith((".tar.gz", ".tgz")) and _igzip is not None:
-        # ISA-L inflates about twice as fast as zlib: most of an install's time.
-        stream = _igzip.open(archive, "rb")  # type: ignore[no-untyped-call]
-        with stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+        # ISA-L inflates about twice as fast as zlib, and in its own thread here, while
+        # this one writes files: 0.22 -> 0.15 s for a 26 MB archive.
+        stream = _igzip.open(archive, "rb", threads=1)  # type: ignore[no-untyped-call]
+        with stream, _TarFile.open(fileobj=stream, mode="r|") as tar:
             yield tar
     else:
-        with tarfile.open(archive, mode="r|*") as tar:
+        with _TarFile.open(archive, mode="r|*") as tar:
             yield tar
 
 
