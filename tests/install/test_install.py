@@ -512,3 +512,15 @@ def test_update_catalog_refuses_a_list_without_builds(
     server.files["/empty.json"] = b"{}"
     code, _, err = world.pyv("update-catalog", server.base + "/empty.json", capsys=capsys)
     assert (code, err) == (1, f"pyv: {server.base}/empty.json lists no CPython builds\n")
+
+
+def test_installed_files_belong_to_the_installer_not_the_archive(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    def owned(tar: tarfile.TarFile) -> None:
+        member(tar, "python/lib/owned.txt", b"x", uid=12345, gid=12345, uname="nobody-here")
+
+    builds.add("3.12.3", build_archive("3.12.3", extra=owned))
+    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
+    stat = (world.root / "versions" / "3.12.3" / "lib" / "owned.txt").stat()
+    assert (stat.st_uid, stat.st_gid) == (os.getuid(), os.getgid())
