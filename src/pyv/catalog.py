@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +91,7 @@ def from_uv_format(data: dict[str, Any]) -> list[Build]:
     return builds
 
 
-def load(layout: Layout, environ: dict[str, str] | os._Environ[str]) -> list[Build]:
+def load(layout: Layout, environ: Mapping[str, str]) -> list[Build]:
     """The catalog in force (see the module docstring)."""
     source = environ.get("PYV_CATALOG")
     if source:
@@ -169,3 +170,16 @@ def best_match(builds: list[Build], request: PythonRequest) -> Build | None:
     """The newest build (of one platform) that satisfies ``request``."""
     found = matching(builds, request)
     return found[0] if found else None
+
+
+def available(
+    layout: Layout, environ: Mapping[str, str], *, all_platforms: bool = False
+) -> list[Build]:
+    """What can be installed on this platform (or on every platform), newest first."""
+    from pyv import platforms
+
+    builds = load(layout, environ)
+    if all_platforms:
+        targets = sorted({str(b.platform) for b in builds})
+        return [b for t in targets for b in for_platform(builds, platforms.parse(t))]
+    return for_platform(builds, platforms.current(dict(environ)))

@@ -221,7 +221,9 @@ def latest(
     request = parse(prefix.rstrip("."))
     layout = _layout()
     if known:
-        found_names = [b.name for b in catalog.matching(_catalog_here(layout), request)]
+        found_names = [
+            b.name for b in catalog.matching(catalog.available(layout, os.environ), request)
+        ]
     else:
         found_names = [i.name for i in registry.matching(layout, request)]
     if not found_names:
@@ -352,16 +354,6 @@ def uninstall(
 # -- installing -----------------------------------------------------------------------
 
 
-def _catalog_here(layout: Layout, *, all_platforms: bool = False) -> list[Any]:
-    from pyv import catalog, platforms
-
-    builds = catalog.load(layout, os.environ)
-    if all_platforms:
-        found = {str(b.platform) for b in builds}
-        return [b for p in sorted(found) for b in catalog.for_platform(builds, platforms.parse(p))]
-    return catalog.for_platform(builds, platforms.current())
-
-
 class _Bars:
     """One tqdm bar per concurrent download (size, rate, ETA), only on a terminal."""
 
@@ -413,6 +405,46 @@ def _wanted(layout: Layout) -> list[str]:
     return missing
 
 
+def _install(
+    layout: Layout, texts: list[str], *, force: bool, offline: bool, quiet: bool, jobs: int
+) -> None:
+    from pyv import catalog, platforms
+    from pyv import install as installing
+
+    here = catalog.available(layout, os.environ)
+    builds = installing.choose(here, texts, str(platforms.current(dict(os.environ))))
+    _install_builds(layout, builds, force=force, offline=offline, quiet=quiet, jobs=jobs)
+
+
+def _install_builds(
+    layout: Layout, builds: list[Any], *, force: bool, offline: bool, quiet: bool, jobs: int
+) -> None:
+    from pyv import install as installing
+
+    bars = _Bars(quiet)
+    failed = 0
+    try:
+        outcomes = installing.install_many(
+            layout,
+            builds,
+            environ=os.environ,
+            force=force,
+            offline=offline,
+            jobs=jobs,
+            progress_for=bars.maker,
+        )
+        for build, outcome in outcomes:
+            if isinstance(outcome, PyvError):
+                failed = report(outcome)
+            elif not quiet:
+                _status(
+                    f"installed {build.name}" if outcome else f"{build.name} is installed already"
+                )
+    finally:
+        bars.close()
+    _done(failed)
+
+
 @app.command("install")
 def install(
     requests: Optional[list[str]] = typer.Argument(None, metavar="[VERSIONS]..."),
@@ -430,76 +462,22 @@ def install(
     layout = _layout()
     if list_:
         _list_available(layout, requests, all_platforms=all_platforms, as_json=as_json)
-        return
-    if from_:
+    elif from_:
         _install_from(layout, from_, sha256, force=force, offline=offline, quiet=quiet)
-        return
-    from pyv import catalog
-    from pyv.request import parse
-
-    texts = requests or _wanted(layout)
-    here = _catalog_here(layout)
-    builds = []
-    for text in texts:
-        request = parse(text)
-        if request.kind == "system":
-            raise UsageError("`system' is not something pyv installs")
-        build = catalog.best_match(here, request)
-        if build is None:
-            from pyv import platforms
-
-            raise PyvError(
-                f"no build of Python `{text}' for {platforms.current()}",
-                hint="see `pyv install --list'",
-            )
-        builds.append(build)
-    _install_builds(layout, builds, force=force, offline=offline, quiet=quiet, jobs=jobs)
-
-
-def _install_builds(
-    layout: Layout, builds: list[Any], *, force: bool, offline: bool, quiet: bool, jobs: int
-) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from pyv import install as installing
-
-    bars = _Bars(quiet)
-    unique = list({b.name: b for b in builds}.values())
-
-    def one(numbered: tuple[int, Any]) -> tuple[Any, bool | PyvError]:
-        position, build = numbered
-        try:
-            new = installing.install(
-                layout,
-                build,
-                environ=os.environ,
-                force=force,
-                offline=offline,
-                progress=bars.maker(build.name, position),
-            )
-        except PyvError as e:
-            return build, e
-        return build, new
-
-    failed = 0
-    try:
-        with ThreadPoolExecutor(max_workers=min(jobs, len(unique) or 1)) as pool:
-            for build, outcome in pool.map(one, enumerate(unique)):
-                if isinstance(outcome, PyvError):
-                    failed = report(outcome)
-                elif not quiet:
-                    done = "installed {}" if outcome else "{} is installed already"
-                    _status(done.format(build.name))
-    finally:
-        bars.close()
-    _done(failed)
+    elif requests:
+        _install(layout, requests, force=force, offline=offline, quiet=quiet, jobs=jobs)
+    else:  # what the selection asks for and is missing
+        chosen = selection.select(layout, os.environ, versionfile.working_dir(os.environ))
+        missing = [word for word, name in runner.resolve(layout, chosen) if name is None]
+        if not missing:
+            _status(f"the selected versions are installed ({chosen.origin})")
+            return
+        _install(layout, missing, force=force, offline=offline, quiet=quiet, jobs=jobs)
 
 
 def _install_from(
     layout: Layout, source: str, sha256: str | None, *, force: bool, offline: bool, quiet: bool
 ) -> None:
-    import hashlib
-
     from pyv import download
     from pyv import install as installing
 
@@ -520,16 +498,7 @@ def _install_from(
             bars.close()
     else:
         path = source[len("file://") :] if source.startswith("file://") else source
-        if not os.path.isfile(path):
-            raise PyvError(f"no such archive: {path}")
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        actual = digest.hexdigest()
-        if sha256 and sha256.lower() != actual:
-            raise PyvError(f"sha256 mismatch for {path}: expected {sha256.lower()}, got {actual}")
-        sha256 = actual
+        sha256 = installing.checked_archive(path, sha256)
     receipt = {"implementation": "cpython", "source": "archive", "url": source, "sha256": sha256}
     name, new = installing.install_unnamed(layout, path, receipt, force=force)
     if not quiet:
@@ -539,13 +508,14 @@ def _install_from(
 def _list_available(
     layout: Layout, prefixes: list[str] | None, *, all_platforms: bool, as_json: bool
 ) -> None:
+    from pyv import catalog
     from pyv.request import VARIANT_NAMES, parse
 
-    builds = _catalog_here(layout, all_platforms=all_platforms)
+    builds = catalog.available(layout, os.environ, all_platforms=all_platforms)
     if prefixes:
         wanted = [parse(p.rstrip(".")) for p in prefixes]
         builds = [b for b in builds if any(r.matches(b.version, b.variant) for r in wanted)]
-    installed = set(registry.names(layout))
+    installed = set(registry.names(layout)) if not all_platforms else set()
     if as_json:
         rows = [
             {
@@ -555,16 +525,15 @@ def _list_available(
                 "platform": str(b.platform),
                 "url": b.url,
                 "sha256": b.sha256,
-                "installed": b.name in installed and not all_platforms,
+                "installed": b.name in installed,
             }
             for b in builds
         ]
         print(json.dumps(rows, indent=2))
         return
     for b in builds:
-        mark = " (installed)" if b.name in installed and not all_platforms else ""
         where = f"  {b.platform}" if all_platforms else ""
-        print(f"{b.name}{where}{mark}")
+        print(f"{b.name}{where}{' (installed)' if b.name in installed else ''}")
 
 
 @app.command("upgrade")
@@ -575,37 +544,12 @@ def upgrade(
 ) -> None:
     """Install the newest patch of each installed minor version (3.12, 3.13t ...)."""
     from pyv import catalog
-    from pyv.request import parse
+    from pyv import install as installing
 
     layout = _layout()
-    installed = registry.installations(layout)
-    if minors:
-        lines = [str(parse(m)) for m in minors]
-    else:
-        lines = sorted(
-            {
-                f"{i.request.version.release[0]}.{i.request.version.release[1]}{i.request.variant}"
-                for i in installed
-                if i.request.version is not None and i.request.version.pre is None
-            }
-        )
-    here = _catalog_here(layout)
-    builds = []
-    for line in lines:
-        request = parse(line)
-        newest = catalog.best_match(here, request)
-        have = registry.find(layout, request)
-        if newest is None:
-            _status(f"{line}: no build for this platform")
-        elif (
-            have is not None
-            and have.request.version is not None
-            and (have.request.version >= newest.version)
-        ):
-            if not quiet:
-                _status(f"{line}: {have.name} is the newest")
-        else:
-            builds.append(newest)
+    builds, notes = installing.upgrades(layout, catalog.available(layout, os.environ), minors)
+    for note in notes if not quiet else []:
+        _status(note)
     _install_builds(layout, builds, force=False, offline=offline, quiet=quiet, jobs=4)
 
 
@@ -648,7 +592,7 @@ def run_(
     if install_missing:
         missing = [w for w in words if w != "system" and registry.resolve(layout, w) is None]
         if missing:
-            install(missing, False, False, False, False, False, False, None, None, 4)
+            _install(layout, missing, force=False, offline=False, quiet=False, jobs=4)
     names = []
     for word in words:
         reason = selection.problem(layout, word)

@@ -90,6 +90,11 @@ def fetch(
     return final
 
 
+def file_sha256(path: str) -> str:
+    """The sha256 of a file, read in chunks."""
+    return _hash_file(path)
+
+
 def _hash_file(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

@@ -109,6 +109,101 @@ def install_unnamed(
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
 
 
+# -- what to install ---------------------------------------------------------------------
+
+
+def choose(here: list[Build], texts: list[str], platform: str) -> list[Build]:
+    """The newest build on this platform for each request; an error for one with none."""
+    from pyv.catalog import best_match
+    from pyv.errors import UsageError
+    from pyv.request import parse
+
+    chosen = []
+    for text in texts:
+        request = parse(text)
+        if request.kind == "system":
+            raise UsageError("`system' is not something pyv installs")
+        build = best_match(here, request)
+        if build is None:
+            raise PyvError(
+                f"no build of Python `{text}' for {platform}", hint="see `pyv install --list'"
+            )
+        chosen.append(build)
+    return list({b.name: b for b in chosen}.values())
+
+
+def upgrades(
+    layout: Layout, here: list[Build], minors: list[str] | None
+) -> tuple[list[Build], list[str]]:
+    """For each minor (default: every installed one), its newest build if it is newer."""
+    from pyv.catalog import best_match
+    from pyv.request import parse
+
+    if minors:
+        lines = [str(parse(m)) for m in minors]
+    else:
+        lines = sorted(
+            {
+                f"{v.release[0]}.{v.release[1]}{i.request.variant}"
+                for i in registry.installations(layout)
+                if (v := i.request.version) is not None and v.pre is None
+            }
+        )
+    builds, notes = [], []
+    for line in lines:
+        request = parse(line)
+        newest = best_match(here, request)
+        have = registry.find(layout, request)
+        if newest is None:
+            notes.append(f"{line}: no build for this platform")
+        elif have is not None and have.request.version and have.request.version >= newest.version:
+            notes.append(f"{line}: {have.name} is the newest")
+        else:
+            builds.append(newest)
+    return builds, notes
+
+
+def install_many(
+    layout: Layout,
+    builds: list[Build],
+    *,
+    environ: Mapping[str, str],
+    force: bool = False,
+    offline: bool = False,
+    jobs: int = 4,
+    progress_for: Any = None,
+) -> Iterator[tuple[Build, bool | PyvError]]:
+    """Install several builds, downloading ``jobs`` at once; yield each outcome in order.
+
+    ``progress_for(name, position)`` makes the progress callback of one download.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(numbered: tuple[int, Build]) -> tuple[Build, bool | PyvError]:
+        position, build = numbered
+        progress = progress_for(build.name, position) if progress_for else None
+        try:
+            new = install(
+                layout, build, environ=environ, force=force, offline=offline, progress=progress
+            )
+        except PyvError as e:
+            return build, e
+        return build, new
+
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(builds)))) as pool:
+        yield from pool.map(one, enumerate(builds))
+
+
+def checked_archive(path: str, sha256: str | None) -> str:
+    """The sha256 of a local archive, which must match ``sha256`` if one is given."""
+    if not os.path.isfile(path):
+        raise PyvError(f"no such archive: {path}")
+    actual = download.file_sha256(path)
+    if sha256 and sha256.lower() != actual:
+        raise PyvError(f"sha256 mismatch for {path}: expected {sha256.lower()}, got {actual}")
+    return actual
+
+
 # -- extraction ----------------------------------------------------------------------------
 
 _TOPS = ("python/install/", "python/")  # a full archive's interpreter, an install_only one
