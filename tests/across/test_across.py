@@ -197,6 +197,23 @@ def test_venv_refuses_to_overwrite_what_is_not_a_venv(
     assert "3.12" in (world.work / "env" / "pyvenv.cfg").read_text()
 
 
+def run_tool(world: World, tool: str, *args: str) -> tuple[int, list[str], str]:
+    """Run tox or nox from the test environment in the project, PATH through the shims;
+    return its status, the sorted "ran X.Y" lines and the tail of its output."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / tool), *args],
+        cwd=world.work,
+        env=shim_env(world),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=240,
+    )
+    output = done.stdout + done.stderr
+    ran = sorted(line for line in output.splitlines() if line.startswith("ran "))
+    return done.returncode, ran, output[-2000:]
+
+
 def shim_env(world: World) -> dict[str, str]:
     path = os.pathsep.join(
         [str(world.root / "shims"), str(Path(sys.executable).parent), "/usr/bin", "/bin"]
@@ -213,20 +230,9 @@ def test_tox_finds_every_python_through_the_shims(
         "[testenv]\nskip_install = true\n"
         "commands = python -c \"import sys; print('ran', '%d.%d' % sys.version_info[:2])\"\n"
     )
-    tox = str(Path(sys.executable).parent / "tox")
-    done = subprocess.run(
-        [tox, "run", "--workdir", str(world.tmp / "tox")],
-        cwd=world.work,
-        env=shim_env(world),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
-    assert sorted(line for line in done.stdout.splitlines() if line.startswith("ran ")) == [
-        f"ran {m}" for m in sorted(FIVE)
-    ]
+    status, ran, tail = run_tool(world, "tox", "run", "--workdir", str(world.tmp / "tox"))
+    assert status == 0, tail
+    assert ran == [f"ran {m}" for m in sorted(FIVE)]
 
 
 def test_nox_finds_every_python_through_the_shims(
@@ -240,20 +246,8 @@ def test_nox_finds_every_python_through_the_shims(
         "    code = \"import sys; print('ran', '%d.%d' % sys.version_info[:2])\"\n"
         "    session.run('python', '-c', code)\n"
     )
-    nox = str(Path(sys.executable).parent / "nox")
-    done = subprocess.run(
-        [nox, "--envdir", str(world.tmp / "nox")],
-        cwd=world.work,
-        env=shim_env(world),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    ran = sorted(
-        line for line in (done.stdout + done.stderr).splitlines() if line.startswith("ran ")
-    )
+    status, ran, tail = run_tool(world, "nox", "--envdir", str(world.tmp / "nox"))
+    assert status == 0, tail
     assert ran == [f"ran {m}" for m in sorted(FIVE)]
 
 

@@ -206,41 +206,34 @@ def test_symlinked_working_directory_uses_the_logical_path(project: World) -> No
         assert run([*argv, str(project.root / "shims" / "python3")], cwd, env) == core
 
 
-def test_the_shim_passes_arguments_untouched(project: World) -> None:
-    args = ["", " spaced  out ", "*", "$HOME", "-c", "a\nb", "'quoted'", '"dq"']
+def run_new_command(project: World, name: str, body: str, *args: str) -> str:
+    """Give 3.12.3 a new command, rehash, run it through its shim; return its stdout."""
     (project.root / "version").write_text("3.12\n")
-    script = project.root / "versions" / "3.12.3" / "bin" / "argv"
-    script.write_text('#!/bin/sh\nfor a in "$@"; do printf \'[%s]\' "$a"; done\n')
+    script = project.root / "versions" / "3.12.3" / "bin" / name
+    script.write_text(f"#!/bin/sh\n{body}\n")
     script.chmod(0o755)
     with registry.lock(project.layout):
         shims.rehash(project.layout)
-    out = subprocess.run(
-        [str(project.root / "shims" / "argv"), *args],
+    return subprocess.run(
+        [str(project.root / "shims" / name), *args],
         capture_output=True,
         text=True,
         check=True,
         env=project.env(),
         cwd=project.work,
     ).stdout
+
+
+def test_the_shim_passes_arguments_untouched(project: World) -> None:
+    args = ["", " spaced  out ", "*", "$HOME", "-c", "a\nb", "'quoted'", '"dq"']
+    out = run_new_command(project, "argv", 'for a in "$@"; do printf \'[%s]\' "$a"; done', *args)
     assert out == "".join(f"[{a}]" for a in args)
 
 
 def test_the_version_bin_comes_first_on_path(project: World) -> None:
-    (project.root / "version").write_text("3.12\n")
-    script = project.root / "versions" / "3.12.3" / "bin" / "showpath"
-    script.write_text('#!/bin/sh\necho "$PATH"\n')
-    script.chmod(0o755)
-    with registry.lock(project.layout):
-        shims.rehash(project.layout)
-    out = subprocess.run(
-        [str(project.root / "shims" / "showpath")],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=project.env(),
-        cwd=project.work,
-    ).stdout
-    assert os.path.realpath(out.split(":")[0]) == os.path.realpath(script.parent)
+    out = run_new_command(project, "showpath", 'echo "$PATH"')
+    bin_dir = project.root / "versions" / "3.12.3" / "bin"
+    assert os.path.realpath(out.split(":")[0]) == os.path.realpath(bin_dir)
 
 
 def test_system_skips_the_shims_folder_even_by_another_path(project: World) -> None:
