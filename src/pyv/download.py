@@ -124,7 +124,7 @@ def _download(
 
     timeout = float(environ.get("PYV_HTTP_TIMEOUT") or 30)
     retries = int(environ.get("PYV_HTTP_RETRIES") or 5)
-    name = url.rsplit("/", 1)[-1]
+    name = urllib.parse.unquote(url.rsplit("/", 1)[-1])
     with httpx.Client(follow_redirects=True, timeout=timeout, trust_env=True) as client:
         for attempt in range(retries + 1):
             try:
