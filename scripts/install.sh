@@ -28,36 +28,7 @@ if [ -z "$python" ]; then
     echo "install.sh: no python3 found outside version-manager shims; set PYTHON=/path/to/python3" >&2
     exit 1
 fi
-if ! "$python" -c 'import venv' >/dev/null 2>&1; then
-    echo "install.sh: $python has no venv module; run: apt-get install python3-venv" >&2
-    exit 1
-fi
-
-if "$python" -c 'import ensurepip' >/dev/null 2>&1 && [ -z "${PYV_INSTALL_NO_ENSUREPIP:-}" ]; then
-    "$python" -m venv "$tool_home"
-else
-    # Debian's python3 without python3-venv has venv but not ensurepip: make the venv
-    # without pip, then bring pip's wheel from PyPI (sha256 checked) and let it install pip.
-    "$python" -m venv --without-pip "$tool_home"
-    "$tool_home/bin/python" - <<'BOOTSTRAP'
-import hashlib, json, os, runpy, sys, tempfile, urllib.parse, urllib.request
-
-index = "https://pypi.org/pypi/pip/json"
-with urllib.request.urlopen(index, timeout=60) as response:
-    release = json.load(response)
-wheel = next(u for u in release["urls"] if u["filename"].endswith("py3-none-any.whl"))
-path = os.path.join(tempfile.mkdtemp(), wheel["filename"])
-with urllib.request.urlopen(urllib.parse.urljoin(index, wheel["url"]), timeout=60) as response:
-    data = response.read()
-if hashlib.sha256(data).hexdigest() != wheel["digests"]["sha256"]:
-    sys.exit("install.sh: pip's wheel from PyPI failed its sha256 check")
-with open(path, "wb") as f:
-    f.write(data)
-sys.path.insert(0, path)
-sys.argv = ["pip", "install", "--quiet", "--disable-pip-version-check", path]
-runpy.run_module("pip", run_name="__main__", alter_sys=True)
-BOOTSTRAP
-fi
+sh "$here/scripts/make-venv.sh" "$python" "$tool_home"
 "$tool_home/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$here"
 
 # A launcher of our own: pip's console script imports re (3 ms) on every call, and
