@@ -62,8 +62,11 @@ class Build:
         return "other"
 
 
-def from_uv_format(data: dict[str, Any]) -> list[Build]:
-    """CPython builds from uv's download-metadata.json format (other entries are skipped)."""
+def from_uv_format(data: dict[str, Any], platform: Platform | None = None) -> list[Build]:
+    """CPython builds from uv's download-metadata.json format (other entries are skipped).
+
+    With ``platform``, only that platform's builds (the others are not even parsed).
+    """
     builds = []
     for entry in data.values():
         if not isinstance(entry, dict) or entry.get("name") != "cpython":
@@ -72,6 +75,12 @@ def from_uv_format(data: dict[str, Any]) -> list[Build]:
             arch = entry["arch"]
             if arch.get("variant") or entry["os"] == "emscripten":
                 continue  # x86_64_v2.. levels and wasm: not what a user's machine asks for
+            if platform is not None and (
+                entry["os"] != platform.os
+                or arch["family"] != platform.arch
+                or entry["libc"] != platform.libc
+            ):
+                continue
             pre = entry.get("prerelease") or ""
             version = Version(f"{entry['major']}.{entry['minor']}.{entry['patch']}{pre}")
             variant = _VARIANTS[entry.get("variant")]
@@ -91,16 +100,18 @@ def from_uv_format(data: dict[str, Any]) -> list[Build]:
     return builds
 
 
-def load(layout: Layout, environ: Mapping[str, str]) -> list[Build]:
-    """The catalog in force (see the module docstring)."""
+def load(
+    layout: Layout, environ: Mapping[str, str], platform: Platform | None = None
+) -> list[Build]:
+    """The catalog in force (see the module docstring), for one platform or all."""
     source = environ.get("PYV_CATALOG")
     if source:
-        return from_uv_format(_builds_of(read_source(source)))
+        return from_uv_format(_builds_of(read_source(source)), platform)
     refreshed = os.path.join(layout.cache, REFRESHED)
     path = refreshed if os.path.isfile(refreshed) else SHIPPED
     try:
         with open(path, encoding="utf-8") as f:
-            return from_uv_format(_builds_of(json.load(f)))
+            return from_uv_format(_builds_of(json.load(f)), platform)
     except (OSError, ValueError) as e:
         raise PyvError(f"cannot read the catalog {path}: {e}") from None
 
@@ -178,8 +189,9 @@ def available(
     """What can be installed on this platform (or on every platform), newest first."""
     from pyv import platforms
 
-    builds = load(layout, environ)
     if all_platforms:
+        builds = load(layout, environ)
         targets = sorted({str(b.platform) for b in builds})
         return [b for t in targets for b in for_platform(builds, platforms.parse(t))]
-    return for_platform(builds, platforms.current(dict(environ)))
+    here = platforms.current(dict(environ))
+    return for_platform(load(layout, environ, here), here)
