@@ -266,7 +266,8 @@ def test_hot_commands_import_nothing_heavy(three: World) -> None:
         "for args in (['version-name'], ['which', 'python3'], ['prefix'], ['version'],\n"
         "             ['init', '-', 'bash'], ['init', '--path', 'fish']):\n"
         "    assert main(args) == 0, args\n"
-        "heavy = ('typer', 'packaging', 'pathlib', 'httpx', 'dataclasses', 'platformdirs')\n"
+        "heavy = ('typer', 'packaging', 'pathlib', 'httpx', 'dataclasses', 'platformdirs',\n"
+        "         'json')\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
     done = subprocess.run(
