@@ -95,7 +95,9 @@ def _names_prerelease(specifier: SpecifierSet) -> bool:
 
 def parse(text: str) -> PythonRequest:
     """Parse one version request; raise :class:`InvalidRequest` naming the text."""
-    s = text.strip()
+    if not text.isascii():  # before strip() and lower(), which know Unicode
+        raise InvalidRequest(text)
+    s = text.strip(" \t\r\n\v\f")
     if not s:
         raise InvalidRequest(text, "empty")
     if len(s) > MAX_LENGTH:
@@ -117,7 +119,9 @@ def parse(text: str) -> PythonRequest:
 
 
 def _parse_version(text: str, low: str) -> PythonRequest:
-    body, _, label = low.partition("+")
+    body, plus, label = low.partition("+")
+    if plus and not label:
+        raise InvalidRequest(text, "an empty label after +")
     variant = _VARIANT_WORDS.get(label, "")
     local = None if variant or not label else label
     for suffix in _VARIANT_SUFFIXES:
@@ -157,7 +161,7 @@ def parse_name(name: str) -> PythonRequest | None:
     return request if request.is_exact and str(request) == name else None
 
 
-def sort_key(request: PythonRequest) -> tuple[Version, bool, str]:
+def sort_key(request: PythonRequest) -> tuple[Version, bool, str, str]:
     """Order exact requests oldest first; at equal versions an unlabelled build is newer."""
     assert request.version is not None
-    return (request.version, request.local is None, request.local or "")
+    return (request.version, request.local is None, request.local or "", request.variant)

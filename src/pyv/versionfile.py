@@ -93,10 +93,13 @@ def working_dir(environ: Mapping[str, str]) -> str:
     """The logical working directory: $PWD when it is this directory, as shells see it."""
     cwd = os.getcwd()
     pwd = environ.get("PWD", "")
-    if pwd and pwd != cwd and os.path.isabs(pwd):
+    # Only a normalised PWD, as shells set it: with `..` in it, the kernel (after a
+    # symlink) and the text disagree on which folder it names.
+    norm = os.path.normpath(pwd) if pwd else ""
+    if norm and norm != cwd and os.path.isabs(norm) and norm == (pwd.rstrip("/") or "/"):
         try:
-            if os.path.samefile(pwd, cwd):
-                return os.path.normpath(pwd)
+            if os.path.samefile(norm, cwd):
+                return norm
         except OSError:
             pass
     return cwd

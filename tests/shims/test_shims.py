@@ -344,3 +344,22 @@ def test_a_real_interpreter_through_the_shim(world: World, real_python: Path) ->
         check=True,
     )
     assert ran.stdout.strip() == str(venv)
+
+
+def test_a_pwd_with_dot_dot_through_a_symlink_is_not_trusted(project: World) -> None:
+    # top/link/../work is top/deep/work to the kernel and top/work as text: the shim
+    # leaves such a PWD to pyv, which uses the real working directory.
+    top = project.tmp / "top"
+    (top / "deep" / "dir").mkdir(parents=True)
+    (top / "deep" / "work").mkdir()
+    (top / "work").mkdir()
+    (top / "link").symlink_to(top / "deep" / "dir")
+    (top / "work" / ".python-version").write_text("3.11\n")  # the wrong folder's
+    (top / "deep" / ".python-version").write_text("3.12\n")  # the right one's
+    cwd = top / "deep" / "work"
+    env = project.env(PWD=f"{top}/link/../work", PATH=f"{project.root / 'shims'}:/usr/bin:/bin")
+    core = run([sys.executable, "-m", "pyv", "exec", "python3"], cwd, env)
+    assert core[:2] == (0, "3.12.3 python3 \n")
+    for argv in POSIX_SHELLS.values():
+        shell_or_skip(argv[0])
+        assert run([*argv, str(project.root / "shims" / "python3")], cwd, env) == core
