@@ -100,8 +100,7 @@ def everything(layout: Layout, environ: Mapping[str, str]) -> list[Foreign]:
 def import_all(layout: Layout, found: list[Foreign]) -> list[tuple[Foreign, str]]:
     """Link each interpreter; return what happened to each, as a short phrase."""
     installed_prefixes = {
-        os.path.realpath(str(registry.read_receipt(layout, n).get("prefix", "")))
-        for n in registry.names(layout)
+        os.path.realpath(registry.prefix(layout, n)) for n in registry.names(layout)
     }
     results = []
     for item in found:

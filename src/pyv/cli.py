@@ -120,7 +120,7 @@ def exec_(ctx: typer.Context, command: str = typer.Argument(..., metavar="COMMAN
 
 def _current(layout: Layout) -> tuple[set[str], str]:
     try:
-        chosen = selection.select(layout, os.environ, versionfile.working_dir(os.environ))
+        chosen = selection.current(layout, os.environ)
         names = {name for _, name in runner.resolve(layout, chosen) if name}
     except PyvError as e:
         warn(str(e))
@@ -398,7 +398,7 @@ class _Bars:
 
 def _wanted(layout: Layout) -> list[str]:
     """What `pyv install` with no argument installs: the selection's missing versions."""
-    chosen = selection.select(layout, os.environ, versionfile.working_dir(os.environ))
+    chosen = selection.current(layout, os.environ)
     missing = [word for word, name in runner.resolve(layout, chosen) if name is None]
     if not missing:
         _status(f"the selected versions are installed ({chosen.origin})")
@@ -467,7 +467,7 @@ def install(
     elif requests:
         _install(layout, requests, force=force, offline=offline, quiet=quiet, jobs=jobs)
     else:  # what the selection asks for and is missing
-        chosen = selection.select(layout, os.environ, versionfile.working_dir(os.environ))
+        chosen = selection.current(layout, os.environ)
         missing = [word for word, name in runner.resolve(layout, chosen) if name is None]
         if not missing:
             _status(f"the selected versions are installed ({chosen.origin})")
@@ -588,17 +588,14 @@ def run_(
     elif all_:
         words = [i.name for i in registry.installations(layout)]
     else:
-        words = selection.select(layout, os.environ, versionfile.working_dir(os.environ)).words
+        words = selection.current(layout, os.environ).words
     if install_missing:
-        missing = [w for w in words if w != "system" and registry.resolve(layout, w) is None]
+        missing = [w for w in words if runner.resolve_word(layout, w) is None]
         if missing:
             _install(layout, missing, force=False, offline=False, quiet=False, jobs=4)
     names = []
     for word in words:
-        reason = selection.problem(layout, word)
-        if reason is not None:
-            raise PyvError(f"invalid version `{word}': {reason}")
-        name = runner.SYSTEM if word == runner.SYSTEM else registry.resolve(layout, word)
+        name = runner.named(layout, word)
         if name is None:
             raise PyvError(
                 f"version `{word}' is not installed", hint="run `pyv install' or add --install"
@@ -632,7 +629,7 @@ def venv(
     layout = _layout()
     request = python
     if request is None:
-        request = selection.select(layout, os.environ, versionfile.working_dir(os.environ)).words[0]
+        request = selection.current(layout, os.environ).words[0]
     base = venvs.base_python(layout, request, os.environ)
     venvs.create(base, path, clear=clear, upgrade_deps=upgrade_deps, pip=not without_pip)
     activate = os.path.join(path, "bin", "activate")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pyv import registry, runner, selection, shell, shims, versionfile
+from pyv import registry, runner, selection, shell, shims
 from pyv.errors import PyvError
 from pyv.paths import Layout
 
@@ -52,7 +52,7 @@ def _path(layout: Layout, environ: Mapping[str, str]) -> list[str]:
 
 def _selection(layout: Layout, environ: Mapping[str, str]) -> list[str]:
     try:
-        chosen = selection.select(layout, environ, versionfile.working_dir(environ))
+        chosen = selection.current(layout, environ)
     except PyvError as e:
         return [str(e)]
     return [

@@ -61,7 +61,7 @@ def fetch(
     sha256 = sha256.lower()
     filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
     final = cache_path(cache, sha256, filename)
-    if os.path.isfile(final) and _hash_file(final) == sha256:
+    if os.path.isfile(final) and file_sha256(final) == sha256:
         return final
     if offline:
         raise DownloadError(
@@ -72,12 +72,12 @@ def fetch(
 
     # Two pyv processes fetching the same file: the second waits, then finds it.
     with FileLock(final + ".lock"):
-        if os.path.isfile(final) and _hash_file(final) == sha256:
+        if os.path.isfile(final) and file_sha256(final) == sha256:
             return final
         source = mirrored(url, environ)
         if source.startswith("file:"):
             _copy_file(source, final + ".part")
-            actual = _hash_file(final + ".part")
+            actual = file_sha256(final + ".part")
         else:
             actual = _download(source, final + ".part", environ, progress)
         if actual != sha256:
@@ -92,10 +92,6 @@ def fetch(
 
 def file_sha256(path: str) -> str:
     """The sha256 of a file, read in chunks."""
-    return _hash_file(path)
-
-
-def _hash_file(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
@@ -170,7 +166,7 @@ def _attempt(
     with client.stream("GET", url, headers=headers) as response:
         status = response.status_code
         if status == 416 and have:
-            return _hash_file(part)  # the .part file is complete already
+            return file_sha256(part)  # the .part file is complete already
         if status == 429 or status >= 500:
             raise _Retry(f"HTTP {status}")
         if status >= 400:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pyv import runner, selection, versionfile
+from pyv import runner, selection
 from pyv.errors import PyvError, VersionNotInstalled, report
 from pyv.paths import Layout, from_environ
 
@@ -24,25 +24,21 @@ if TYPE_CHECKING:
     Environ = Mapping[str, str]
 
 
-def _select(layout: Layout, environ: Environ) -> selection.Selection:
-    return selection.select(layout, environ, versionfile.working_dir(environ))
-
-
 def version_name(layout: Layout, environ: Environ) -> int:
     """Print the selected installations, ``:``-separated."""
-    print(":".join(runner.names(layout, _select(layout, environ))))
+    print(":".join(runner.names(layout, selection.current(layout, environ))))
     return 0
 
 
 def version_origin(layout: Layout, environ: Environ) -> int:
     """Print where the selection comes from: a file, or the environment variable."""
-    print(_select(layout, environ).origin_path)
+    print(selection.current(layout, environ).origin_path)
     return 0
 
 
 def version(layout: Layout, environ: Environ) -> int:
     """Print each selected installation with its origin; report the missing ones."""
-    chosen = _select(layout, environ)
+    chosen = selection.current(layout, environ)
     status = 0
     for word, name in runner.resolve(layout, chosen):
         if name is None:
@@ -54,7 +50,7 @@ def version(layout: Layout, environ: Environ) -> int:
 
 def which(layout: Layout, environ: Environ, command: str) -> int:
     """Print the full path of ``command`` in the selected versions."""
-    path, _ = runner.which(layout, _select(layout, environ), command, environ)
+    path, _ = runner.which(layout, selection.current(layout, environ), command, environ)
     print(path)
     return 0
 
@@ -62,14 +58,9 @@ def which(layout: Layout, environ: Environ, command: str) -> int:
 def prefix(layout: Layout, environ: Environ, request: str | None = None) -> int:
     """Print the prefix of the selected versions (or of ``request``), ``:``-separated."""
     if request is None:
-        names = runner.names(layout, _select(layout, environ))
+        names = runner.names(layout, selection.current(layout, environ))
     else:
-        from pyv import registry
-
-        reason = selection.problem(layout, request)
-        if reason is not None:
-            raise PyvError(f"invalid version `{request}': {reason}")
-        name = runner.SYSTEM if request == runner.SYSTEM else registry.resolve(layout, request)
+        name = runner.named(layout, request)
         if name is None:
             raise VersionNotInstalled(request)
         names = [name]
@@ -86,7 +77,7 @@ def root(layout: Layout, environ: Environ) -> int:
 def exec_(layout: Layout, environ: Environ, argv: list[str]) -> int:
     """Run ``argv`` with the selected version (this process is replaced)."""
     sys.stdout.flush()
-    runner.execute(layout, _select(layout, environ), argv, environ)
+    runner.execute(layout, selection.current(layout, environ), argv, environ)
 
 
 def init(layout: Layout, environ: Environ, shell_name: str | None, *, path_only: bool) -> int:

@@ -25,12 +25,24 @@ if TYPE_CHECKING:
 SYSTEM = "system"
 
 
+def resolve_word(layout: Layout, word: str) -> str | None:
+    """The installation a usable word means: ``system``, a name, or None if missing."""
+    return SYSTEM if word == SYSTEM else registry.resolve(layout, word)
+
+
+def named(layout: Layout, word: str) -> str | None:
+    """Like :func:`resolve_word` for a word typed on the command line: an error if unusable."""
+    from pyv.selection import problem
+
+    reason = problem(layout, word)
+    if reason is not None:
+        raise PyvError(f"invalid version `{word}': {reason}")
+    return resolve_word(layout, word)
+
+
 def resolve(layout: Layout, selection: Selection) -> list[tuple[str, str | None]]:
     """Each selected word with the installation it means (``system``, or None if missing)."""
-    return [
-        (word, SYSTEM if word == SYSTEM else registry.resolve(layout, word))
-        for word in selection.words
-    ]
+    return [(word, resolve_word(layout, word)) for word in selection.words]
 
 
 def names(layout: Layout, selection: Selection) -> list[str]:

@@ -76,6 +76,11 @@ def select(layout: Layout, environ: Mapping[str, str], cwd: str) -> Selection:
     return Selection(["system"], "default", layout.global_file)
 
 
+def current(layout: Layout, environ: Mapping[str, str]) -> Selection:
+    """The selection in force in the working directory (a logical $PWD, as shells see it)."""
+    return select(layout, environ, versionfile.working_dir(environ))
+
+
 def _from_file(layout: Layout, path: str) -> list[str]:
     try:
         entries = versionfile.read(path)
