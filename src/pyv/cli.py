@@ -396,15 +396,6 @@ class _Bars:
             bar.close()
 
 
-def _wanted(layout: Layout) -> list[str]:
-    """What `pyv install` with no argument installs: the selection's missing versions."""
-    chosen = selection.current(layout, os.environ)
-    missing = [word for word, name in runner.resolve(layout, chosen) if name is None]
-    if not missing:
-        _status(f"the selected versions are installed ({chosen.origin})")
-    return missing
-
-
 def _install(
     layout: Layout, texts: list[str], *, force: bool, offline: bool, quiet: bool, jobs: int
 ) -> None:

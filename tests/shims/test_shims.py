@@ -160,6 +160,15 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, str]
     return done.returncode, done.stdout, done.stderr
 
 
+def assert_shells_agree(
+    shim: str, args: list[str], cwd: Path, env: dict[str, str], core: object
+) -> None:
+    """The shim under every POSIX shell gives exactly the core's (status, stdout, stderr)."""
+    for shell, argv in POSIX_SHELLS.items():
+        shell_or_skip(argv[0])
+        assert run([*argv, shim, *args], cwd, env) == core, shell
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_shim_matches_core(project: World, case: Case) -> None:
     cwd, env = set_up(project, case)
@@ -184,9 +193,7 @@ def test_shim_matches_core(project: World, case: Case) -> None:
     if case.command == "black":  # no version has it, so there is no shim to run
         assert not os.path.lexists(shim)
         return
-    for shell, argv in POSIX_SHELLS.items():
-        shell_or_skip(argv[0])
-        assert run([*argv, shim, "--flag", "a b"], cwd, env) == core, shell
+    assert_shells_agree(shim, ["--flag", "a b"], cwd, env, core)
     assert not (project.tmp / "pwned").exists()
 
 
@@ -201,9 +208,7 @@ def test_symlinked_working_directory_uses_the_logical_path(project: World) -> No
     env = project.env(PWD=str(cwd), PATH=f"{project.root / 'shims'}:/usr/bin:/bin")
     core = run([sys.executable, "-m", "pyv", "exec", "python3"], cwd, env)
     assert core[:2] == (0, "3.11.7 python3 \n")
-    for argv in POSIX_SHELLS.values():
-        shell_or_skip(argv[0])
-        assert run([*argv, str(project.root / "shims" / "python3")], cwd, env) == core
+    assert_shells_agree(str(project.root / "shims" / "python3"), [], cwd, env, core)
 
 
 def run_new_command(project: World, name: str, body: str, *args: str) -> str:
@@ -360,6 +365,4 @@ def test_a_pwd_with_dot_dot_through_a_symlink_is_not_trusted(project: World) -> 
     env = project.env(PWD=f"{top}/link/../work", PATH=f"{project.root / 'shims'}:/usr/bin:/bin")
     core = run([sys.executable, "-m", "pyv", "exec", "python3"], cwd, env)
     assert core[:2] == (0, "3.12.3 python3 \n")
-    for argv in POSIX_SHELLS.values():
-        shell_or_skip(argv[0])
-        assert run([*argv, str(project.root / "shims" / "python3")], cwd, env) == core
+    assert_shells_agree(str(project.root / "shims" / "python3"), [], cwd, env, core)
