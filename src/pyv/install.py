@@ -15,34 +15,17 @@ and versions/ as it was.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import tarfile
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from typing import Any
 
 from pyv import download, link, registry
+from pyv.archive import ArchiveError, extract
 from pyv.catalog import Build
 from pyv.errors import PyvError
 from pyv.paths import Layout
-
-try:
-    from isal import igzip_threaded as _igzip
-except ImportError:  # no wheel for this platform: the standard library's zlib
-    _igzip = None  # type: ignore[assignment,unused-ignore]
-
-
-class _TarFile(tarfile.TarFile):
-    """Files belong to whoever installs, never to the uid and gid the archive names."""
-
-    def chown(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
-class ArchiveError(PyvError):
-    """An archive that is corrupt, truncated, unsafe or not a Python build."""
 
 
 def install(
@@ -202,124 +185,6 @@ def checked_archive(path: str, sha256: str | None) -> str:
     if sha256 and sha256.lower() != actual:
         raise PyvError(f"sha256 mismatch for {path}: expected {sha256.lower()}, got {actual}")
     return actual
-
-
-# -- extraction ----------------------------------------------------------------------------
-
-_TOPS = ("python/install/", "python/")  # a full archive's interpreter, an install_only one
-
-
-def extract(archive: str, dest: str) -> None:
-    """Unpack the interpreter of ``archive`` into the empty folder ``dest``."""
-    raw = os.path.join(dest, ".raw")
-    os.mkdir(raw)
-    try:
-        with _open(archive) as tar:
-            tar.extractall(raw, members=_safe_members(tar, raw), **_filter_kwargs())
-    except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno in (28, 122):  # ENOSPC, EDQUOT: say so plainly
-            raise PyvError(f"no space left to unpack {os.path.basename(archive)}") from None
-        raise ArchiveError(f"{os.path.basename(archive)} is corrupt or truncated: {e}") from None
-    for top in _TOPS:
-        source = os.path.join(raw, top)
-        if os.path.isdir(os.path.join(source, "bin")):
-            for entry in os.listdir(source):
-                os.rename(os.path.join(source, entry), os.path.join(dest, entry))
-            shutil.rmtree(raw)
-            return
-    raise ArchiveError(
-        f"{os.path.basename(archive)} has no python/bin: not a python-build-standalone archive"
-    )
-
-
-@contextlib.contextmanager
-def _open(archive: str) -> Iterator[tarfile.TarFile]:
-    """The archive as a stream of members: one pass, nothing held in memory."""
-    if archive.endswith((".tar.zst", ".tzst")):
-        with _zstd_reader(archive) as stream, _TarFile.open(fileobj=stream, mode="r|") as tar:
-            yield tar
-    elif archive.endswith((".tar.gz", ".tgz")) and _igzip is not None:
-        # ISA-L inflates about twice as fast as zlib, and in its own thread here, while
-        # this one writes files: 0.22 -> 0.15 s for a 26 MB archive.
-        stream = _igzip.open(archive, "rb", threads=1)  # type: ignore[no-untyped-call]
-        with stream, _TarFile.open(fileobj=stream, mode="r|") as tar:
-            yield tar
-    else:
-        with _TarFile.open(archive, mode="r|*") as tar:
-            yield tar
-
-
-def _zstd_reader(archive: str) -> IO[bytes]:
-    try:
-        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
-
-        return zstd.open(archive, "rb")  # type: ignore[no-any-return]
-    except ImportError:
-        pass
-    try:
-        import zstandard
-    except ImportError:
-        raise PyvError(
-            f"{os.path.basename(archive)} is zstd-compressed: install the zstandard package"
-        ) from None
-    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(
-        open(archive, "rb"),  # noqa: SIM115 (the reader closes it: closefd)
-        closefd=True,
-    )
-    return reader
-
-
-def _filter_kwargs() -> dict[str, Any]:
-    # tarfile's own "data" filter where this Python has it; _safe_members checks anyway.
-    return {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-
-
-def _safe_members(tar: tarfile.TarFile, root: str) -> Iterator[tarfile.TarInfo]:
-    """The members to unpack, each checked; one unsafe member stops everything."""
-    checker = _Checker(os.path.realpath(root))
-    for member in tar:
-        checker.check(member)
-        name = member.name
-        if name.startswith("python/") and not name.startswith("python/build/"):
-            yield member  # not python/build/: the bulk of a full archive, not needed to run
-
-
-class _Checker:
-    """No absolute paths, no ``..``, no links out of ``root``, no devices or fifos.
-
-    A link is checked against the real file system as it stands when the link is
-    unpacked; a file only needs its folder checked, and folders are remembered until
-    the next link member (which could turn a folder into a way out).
-    """
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-        self.safe_folders: set[str] = set()
-
-    def check(self, member: tarfile.TarInfo) -> None:
-        name = member.name
-        if name.startswith("/") or os.path.isabs(name) or ".." in name.split("/"):
-            raise ArchiveError(f"unsafe path in archive: {name}")
-        if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
-            raise ArchiveError(f"unsafe member in archive (device or fifo): {name}")
-        self._inside(os.path.dirname(os.path.join(self.root, name)), name)
-        if member.issym() or member.islnk():
-            self.safe_folders.clear()
-            target = member.linkname
-            base = os.path.dirname(os.path.join(self.root, name)) if member.issym() else self.root
-            resolved = os.path.realpath(os.path.join(base, target))
-            if os.path.isabs(target) or not self._contains(resolved):
-                raise ArchiveError(f"link out of the archive: {name} -> {target}")
-
-    def _inside(self, folder: str, name: str) -> None:
-        if folder in self.safe_folders:
-            return
-        if not self._contains(os.path.realpath(folder)):
-            raise ArchiveError(f"unsafe path in archive: {name}")
-        self.safe_folders.add(folder)
-
-    def _contains(self, path: str) -> bool:
-        return path == self.root or path.startswith(self.root + os.sep)
 
 
 # -- finishing ---------------------------------------------------------------------------

@@ -1,0 +1,385 @@
+"""Unpacking a verified archive: safely, in one pass, and without tarfile's overhead.
+
+``pyv install`` spends most of its time here. tarfile costs about 100 µs a member in
+pure Python (1,500 members in a CPython build). This reader parses the headers itself,
+writes each file with one ``os.open``/``os.write``/``os.close``, and leaves inflating to
+ISA-L in a thread of its own. For a 26 MB archive that is about 2.5x faster.
+
+It reads ustar, GNU (long names and links, base-256 numbers) and pax (path, linkpath,
+size, mtime) headers, compressed with gzip, zstd, xz or bzip2, or not at all (told
+apart by their first bytes, not by the file name). The rules are those of tarfile's
+``data`` filter, plus a few of its own:
+
+- no absolute names, no ``..``, no devices, fifos or sparse files, anywhere in the
+  archive (even in members that are not unpacked);
+- nothing is written through a symlink: a member's folder must be a real folder
+  inside the destination (``realpath`` says so), and files are created with
+  ``O_EXCL | O_NOFOLLOW``;
+- a symlink must not be absolute, and must resolve inside the kept folder once
+  everything is unpacked (checked then, because later members can change where a
+  relative link leads; until then nothing is written through a link anyway);
+- a hard link must name a regular file unpacked before it;
+- a later member may replace an earlier regular file, and nothing else;
+- modes lose setuid, setgid, sticky and group/other write bits, the owner can always
+  read and write, and the umask applies (as GNU tar does for ordinary users); files
+  belong to whoever unpacks them; file mtimes are kept (``.pyc`` files depend on them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import struct
+from collections.abc import Callable, Iterator
+from typing import IO
+
+from pyv.errors import PyvError
+
+
+class ArchiveError(PyvError):
+    """An archive that is corrupt, truncated, unsafe or not a Python build."""
+
+
+BLOCK = 512
+CHUNK = 1 << 20
+_END = bytes(BLOCK)
+_FILE_TYPES = (b"0", b"\0", b"7")  # regular, old regular, contiguous (a regular file)
+_META_TYPES = (b"x", b"g", b"L", b"K")  # pax header, pax global header, GNU long name, link
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_CREATE |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_UTIME_FD = os.utime in os.supports_fd
+
+
+def unpack(stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> list[str]:
+    """Unpack the members of the tar ``stream`` that ``keep`` accepts into ``root``.
+
+    ``root`` must be an empty folder. Every member is checked, kept or not. Returns
+    the symlinks made, for ``check_links`` (where a relative link leads is only known
+    once everything is unpacked). Raises ArchiveError for an unsafe member, EOFError
+    or ValueError for a damaged archive.
+    """
+    unpacker = _Unpacker(stream, os.path.realpath(root), keep)
+    unpacker.run()
+    return unpacker.links
+
+
+def check_links(root: str, top: str, links: list[str]) -> None:
+    """Every symlink in ``links`` (names relative to ``root``) under ``top`` stays in ``top``."""
+    real_top = os.path.realpath(os.path.join(root, top))
+    for name in links:
+        if name == top or name.startswith(top + "/"):
+            target = os.path.realpath(os.path.join(root, name))
+            if target != real_top and not target.startswith(real_top + os.sep):
+                raise ArchiveError(f"link out of the archive: {name} -> {target}")
+
+
+# python-build-standalone keeps the interpreter in python/ (install_only archives) or in
+# python/install/ (full archives, whose python/build/ is the bulk and not needed to run).
+_TOPS = ("python/install", "python")
+
+
+def extract(archive: str, dest: str) -> None:
+    """Unpack the interpreter in ``archive`` into the empty folder ``dest``.
+
+    The archive goes into ``dest/.raw`` first; its interpreter folder then moves up.
+    """
+    raw = os.path.join(dest, ".raw")
+    os.mkdir(raw)
+    filename = os.path.basename(archive)
+    try:
+        with open_stream(archive) as stream:
+            links = unpack(stream, raw, _wanted)
+    except (EOFError, OSError, ValueError) as e:
+        if isinstance(e, OSError) and e.errno in (28, 122):  # ENOSPC, EDQUOT: say so plainly
+            raise PyvError(f"no space left to unpack {filename}") from None
+        raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
+    for top in _TOPS:
+        source = os.path.join(raw, top)
+        if os.path.isdir(os.path.join(source, "bin")):
+            check_links(raw, top, links)
+            for entry in os.listdir(source):
+                os.rename(os.path.join(source, entry), os.path.join(dest, entry))
+            shutil.rmtree(raw)
+            return
+    raise ArchiveError(f"{filename} has no python/bin: not a python-build-standalone archive")
+
+
+def _wanted(name: str) -> bool:
+    return (name == "python" or name.startswith("python/")) and not name.startswith("python/build/")
+
+
+@contextlib.contextmanager
+def open_stream(archive: str) -> Iterator[IO[bytes]]:
+    """The uncompressed bytes of ``archive``, read as they are needed.
+
+    A decompressor's own error for damaged data comes out as a ValueError.
+    """
+    stream, errors = _decompressor(archive)
+    with stream:
+        try:
+            yield stream
+        except errors as e:
+            raise ValueError(str(e) or type(e).__name__) from None
+
+
+Errors = tuple[type[Exception], ...]
+
+
+def _decompressor(archive: str) -> tuple[IO[bytes], Errors]:
+    """A reader for ``archive``, chosen by its first bytes, and the errors it raises."""
+    with open(archive, "rb") as f:
+        magic = f.read(6)
+    if magic.startswith(b"\x1f\x8b"):
+        import zlib
+
+        try:
+            from isal import igzip_threaded, isal_zlib
+        except ImportError:  # no wheel for this platform: the standard library's zlib
+            import gzip
+
+            return gzip.open(archive, "rb"), (zlib.error,)  # type: ignore[return-value]
+        # ISA-L inflates about twice as fast as zlib, here in a thread of its own while
+        # the caller's thread writes files.
+        stream = igzip_threaded.open(archive, "rb", threads=1)  # type: ignore[no-untyped-call]
+        return stream, (zlib.error, isal_zlib.IsalError)  # type: ignore[return-value]
+    if magic.startswith(b"\x28\xb5\x2f\xfd"):
+        return _zstd_reader(archive)
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        import lzma
+
+        return lzma.open(archive, "rb"), (lzma.LZMAError,)
+    if magic.startswith(b"BZh"):
+        import bz2
+
+        return bz2.open(archive, "rb"), ()  # bz2 raises OSError
+    return open(archive, "rb", buffering=CHUNK), ()
+
+
+def _zstd_reader(archive: str) -> tuple[IO[bytes], Errors]:
+    try:
+        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
+
+        return zstd.open(archive, "rb"), (zstd.ZstdError,)
+    except ImportError:
+        pass
+    try:
+        import zstandard
+    except ImportError:
+        raise PyvError(
+            f"{os.path.basename(archive)} is zstd-compressed: install the zstandard package"
+        ) from None
+    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(
+        open(archive, "rb"),  # noqa: SIM115 (the reader closes it: closefd)
+        closefd=True,
+    )
+    return reader, (zstandard.ZstdError,)
+
+
+class _Unpacker:
+    def __init__(self, stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> None:
+        self.stream = stream
+        self.root = root
+        self.keep = keep
+        self.folders = {""}  # real folders (names relative to root) made or checked
+        self.files: set[str] = set()  # regular files unpacked: what a hard link may name
+        self.links: list[str] = []  # symlinks made, to check again at the end
+
+    def read(self, size: int) -> bytes:
+        data = self.stream.read(size)
+        while len(data) < size:  # some decompressors return short reads
+            more = self.stream.read(size - len(data))
+            if not more:
+                raise EOFError("unexpected end of data")
+            data += more
+        return data
+
+    def run(self) -> None:
+        overrides: dict[str, bytes] = {}
+        while True:
+            header = self.read(BLOCK)
+            if header == _END:
+                break
+            kind, name, size, mode, mtime, linkname = _parse(header, overrides)
+            if kind in _META_TYPES:
+                data = self.read(-size % BLOCK + size)[:size]
+                if kind == b"x":
+                    overrides = _pax_records(data)
+                elif kind == b"L":
+                    overrides["path"] = data.split(b"\0", 1)[0]
+                elif kind == b"K":
+                    overrides["linkpath"] = data.split(b"\0", 1)[0]
+                continue  # a global pax header ("g") changes nothing pyv reads
+            overrides = {}
+            if kind == b"\0" and name.endswith("/"):  # an old-style folder
+                kind = b"5"
+            name = _safe_name(name)
+            if kind not in (*_FILE_TYPES, b"1", b"2", b"5"):
+                raise ArchiveError(f"unsafe member in archive (device, fifo or sparse): {name}")
+            if not self.keep(name):
+                if kind in _FILE_TYPES:
+                    self.skip(size)
+                continue
+            if kind in _FILE_TYPES:
+                self.file(name, size, mode, mtime)
+            elif kind == b"5":
+                self.folder(name)
+            elif kind == b"2":
+                self.symlink(name, linkname)
+            else:
+                self.hardlink(name, _safe_name(linkname))
+        while self.stream.read(CHUNK):  # to the end: the decompressor checks its CRC there
+            pass
+
+    def skip(self, size: int) -> None:
+        remaining = -size % BLOCK + size
+        while remaining:
+            remaining -= len(self.read(min(remaining, CHUNK)))
+
+    def parent(self, name: str) -> str:
+        """The real path of ``name``'s folder, made if it is missing."""
+        folder = name.rpartition("/")[0]
+        path = os.path.join(self.root, folder)
+        if folder not in self.folders:
+            if os.path.realpath(path) != path:  # a symlink on the way, or a way out
+                raise ArchiveError(f"unsafe path in archive (through a link): {name}")
+            os.makedirs(path, exist_ok=True)
+            self.folders.add(folder)
+        return os.path.join(path, name.rpartition("/")[2])
+
+    def replaceable(self, name: str, path: str) -> None:
+        """Make room for a later member of the same name: only a regular file gives way."""
+        if name not in self.files:
+            raise ArchiveError(f"unsafe member in archive (replaces a folder or link): {name}")
+        os.unlink(path)
+
+    def file(self, name: str, size: int, mode: int, mtime: float) -> None:
+        path = self.parent(name)
+        mode = (mode & 0o755) | 0o600
+        if not mode & 0o100:
+            mode &= ~0o011
+        try:
+            fd = os.open(path, _CREATE, mode)
+        except FileExistsError:
+            self.replaceable(name, path)
+            fd = os.open(path, _CREATE, mode)
+        try:
+            if size <= CHUNK:
+                _write_all(fd, memoryview(self.read(-size % BLOCK + size))[:size])
+            else:
+                remaining = size
+                while remaining:
+                    chunk = self.read(min(remaining, CHUNK))
+                    _write_all(fd, chunk)
+                    remaining -= len(chunk)
+                self.read(-size % BLOCK)
+            if 0 <= mtime < 1 << 34:
+                os.utime(fd if _UTIME_FD else path, (mtime, mtime))
+        finally:
+            os.close(fd)
+        self.files.add(name)
+
+    def folder(self, name: str) -> None:
+        if name in self.folders:
+            return
+        path = self.parent(name)
+        try:
+            os.mkdir(path, 0o755)
+        except FileExistsError:
+            if os.path.islink(path) or not os.path.isdir(path):
+                raise ArchiveError(
+                    f"unsafe member in archive (a folder replaces a file or link): {name}"
+                ) from None
+        self.folders.add(name)
+
+    def symlink(self, name: str, target: str) -> None:
+        if not target or os.path.isabs(target):  # the rest is for check_links
+            raise ArchiveError(f"link out of the archive: {name} -> {target}")
+        path = self.parent(name)
+        if os.path.lexists(path):
+            self.replaceable(name, path)
+            self.files.discard(name)
+        os.symlink(target, path)
+        self.links.append(name)
+
+    def hardlink(self, name: str, target: str) -> None:
+        if target not in self.files:
+            raise ArchiveError(f"link out of the archive: {name} -> {target}")
+        path = self.parent(name)
+        if os.path.lexists(path):
+            self.replaceable(name, path)
+        os.link(os.path.join(self.root, target), path, follow_symlinks=False)
+        self.files.add(name)
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _safe_name(name: str) -> str:
+    """``name`` without empty or ``.`` parts; an error if it is absolute or climbs with ``..``."""
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if name.startswith("/") or ".." in parts or not parts:
+        raise ArchiveError(f"unsafe path in archive: {name}")
+    return "/".join(parts)
+
+
+_SIGNED = struct.Struct("148b8x356b")
+
+
+def _parse(header: bytes, overrides: dict[str, bytes]) -> tuple[bytes, str, int, int, float, str]:
+    """(type, name, size, mode, mtime, link target) of one header block."""
+    checksum = _number(header[148:156])
+    unsigned = sum(header) - sum(header[148:156]) + 256
+    if checksum != unsigned and checksum != sum(_SIGNED.unpack(header)) + 256:
+        raise ValueError("not a tar archive, or a damaged one (bad header checksum)")
+    size = int(overrides["size"]) if "size" in overrides else _number(header[124:136])
+    mode = _number(header[100:108])
+    mtime = float(overrides["mtime"]) if "mtime" in overrides else _number(header[136:148])
+    if size < 0:
+        raise ValueError("negative size in a tar header")
+    if any(key.startswith("GNU.sparse.") for key in overrides):
+        raise ArchiveError("unsafe member in archive (device, fifo or sparse): a sparse file")
+    if "path" in overrides:
+        name = overrides["path"]
+    else:
+        name = header[:100].split(b"\0", 1)[0]
+        prefix = header[345:500].split(b"\0", 1)[0]
+        if prefix and header[257:263] == b"ustar\0":  # POSIX ustar; GNU uses these bytes
+            name = prefix + b"/" + name
+    link = overrides.get("linkpath", header[157:257].split(b"\0", 1)[0])
+    return (
+        header[156:157],
+        name.decode("utf-8", "surrogateescape"),
+        size,
+        mode,
+        mtime,
+        link.decode("utf-8", "surrogateescape"),
+    )
+
+
+def _number(field: bytes) -> int:
+    """A numeric header field: octal text, or GNU's base-256 for large values."""
+    if field[0] & 0x80:
+        value = int.from_bytes(field[1:], "big")
+        return -value if field[0] == 0xFF else value
+    text = field.split(b"\0", 1)[0].strip()
+    return int(text, 8) if text else 0
+
+
+def _pax_records(data: bytes) -> dict[str, bytes]:
+    """The ``length key=value\\n`` records of a pax extended header."""
+    records: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(data) and data[pos] != 0:
+        space = data.index(b" ", pos)  # a ValueError, like the others, if it is damaged
+        length = int(data[pos:space])
+        record = data[space + 1 : pos + length]
+        if length <= space - pos or not record.endswith(b"\n") or b"=" not in record:
+            raise ValueError("bad pax header")
+        key, _, value = record[:-1].partition(b"=")
+        records[key.decode("utf-8", "surrogateescape")] = value
+        pos += length
+    return records
