@@ -7,9 +7,11 @@ import contextlib
 import hashlib
 import io
 import json
+import ssl
 import tarfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,28 +79,55 @@ def build_archive(
 
 @dataclass
 class Server:
-    """Files by URL path, and faults to play per path: "500", "429", "drop", "slow", "404"."""
+    """Files by URL path, and faults to play per path: "500", "429", "drop", "slow", "404".
+
+    It is also a forward proxy: a request for ``http://any.host/path`` is served as
+    ``/path`` (and recorded whole). ``https(cert, key)`` adds a TLS listener.
+    """
 
     base: str = ""
     files: dict[str, bytes] = field(default_factory=dict)
     faults: dict[str, list[str]] = field(default_factory=dict)
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range)
+    listeners: list[ThreadingHTTPServer] = field(default_factory=list)
 
     def count(self, path: str) -> int:
         return sum(1 for p, _ in self.requests if p == path)
+
+    def listen(self, context: ssl.SSLContext | None = None) -> str:
+        """Serve on a new port of 127.0.0.1; return its base URL."""
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        httpd.daemon_threads = True
+        if context:
+            httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.listeners.append(httpd)
+        return f"{'https' if context else 'http'}://127.0.0.1:{httpd.server_port}"
+
+    def https(self, certfile: Path, keyfile: Path) -> str:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certfile, keyfile)
+        return self.listen(context)
 
 
 @pytest.fixture
 def server() -> Iterator[Server]:
     state = Server()
+    state.base = state.listen()
+    yield state
+    for httpd in state.listeners:
+        httpd.shutdown()
+        httpd.server_close()
 
+
+def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
         def do_GET(self) -> None:
-            path = self.path
-            state.requests.append((path, self.headers.get("Range")))
+            state.requests.append((self.path, self.headers.get("Range")))
+            path = urllib.parse.urlsplit(self.path).path  # as a proxy: the path alone
             fault = state.faults.get(path, []).pop(0) if state.faults.get(path) else "ok"
             data = state.files.get(path)
             if data is None or fault == "404":
@@ -130,14 +159,7 @@ def server() -> Iterator[Server]:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body[1024:] if fault == "slow" else body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    state.base = f"http://127.0.0.1:{httpd.server_port}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    return Handler
 
 
 def entry(
@@ -192,8 +214,10 @@ class Builds:
         sha256: str | None = None,
         filename: str | None = None,
         platform: str = PLATFORM,
+        base: str | None = None,
     ) -> str:
-        """Serve ``data`` (default: a good archive of ``version``), list it; return its URL path."""
+        """Serve ``data`` (default: a good archive of ``version``), list it at ``base``
+        (default: the server's own address); return its URL path."""
         data = data if data is not None else build_archive(version, variant="t" if variant else "")
         suffix = f"-{variant}" if variant else ""
         filename = (
@@ -205,7 +229,7 @@ class Builds:
         self.server.files[path] = data
         digest = sha256 or hashlib.sha256(data).hexdigest()
         key, value = entry(
-            version, self.server.base + path, digest, variant=variant, platform=platform
+            version, (base or self.server.base) + path, digest, variant=variant, platform=platform
         )
         self.catalog[key] = value
         self.path.write_text(json.dumps(self.catalog))

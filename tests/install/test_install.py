@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -526,3 +527,53 @@ def test_installed_files_belong_to_the_installer_not_the_archive(
     assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
     stat = (world.root / "versions" / "3.12.3" / "lib" / "owned.txt").stat()
     assert (stat.st_uid, stat.st_gid) == (os.getuid(), os.getgid())
+
+
+def test_downloads_go_through_the_proxy_the_environment_names(
+    builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("http_proxy", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.base)
+    # .invalid never resolves (RFC 2606): only the proxy can fetch it.
+    path = builds.add("3.12.3", base="http://pyv-mirror.invalid")
+    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
+    assert [p for p, _ in server.requests] == ["http://pyv-mirror.invalid" + path]
+
+
+@pytest.fixture
+def certificate(world: World) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made by the openssl command."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl command to make a test certificate with")
+    cert, key = world.tmp / "cert.pem", world.tmp / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_https_trusts_the_bundle_ssl_cert_file_names_and_nothing_else(
+    builds: Builds,
+    world: World,
+    server: Server,
+    capsys: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+    certificate: tuple[Path, Path],
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    builds.add("3.12.3", base=server.https(*certificate))
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in err and "retrying" not in err  # certifi's bundle only
+    assert installed(world) == []
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
