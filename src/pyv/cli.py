@@ -23,6 +23,7 @@ except ImportError:  # older typer (the newest for Python 3.9 and 3.10) uses cli
     from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 from pyv import __version__, hot, registry, runner, selection, versionfile
+from pyv.download import JOBS
 from pyv.errors import EXIT_USAGE, PyvError, UsageError, report, warn
 from pyv.paths import Layout, from_environ
 
@@ -354,86 +355,16 @@ def uninstall(
 # -- installing -----------------------------------------------------------------------
 
 
-class _Bars:
-    """One tqdm bar per concurrent download (size, rate, ETA), only on a terminal."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.bars: list[Any] = []
-
-    def maker(self, label: str, position: int) -> Any:
-        if not self.enabled:
-            return None
-        import shutil
-
-        from tqdm import tqdm
-
-        # A terminal that reports no size (0x0) would get no bar at all.
-        size = shutil.get_terminal_size((80, 24))
-        width, height = size.columns or 80, size.lines or 24
-
-        def start(have: int, total: int | None) -> Any:
-            bar = tqdm(
-                total=total,
-                initial=have,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=label,
-                position=position,
-                file=sys.stderr,
-                leave=False,
-                ncols=width,
-                nrows=height,
-            )
-            self.bars.append(bar)
-            return bar.update
-
-        return start
-
-    def close(self) -> None:
-        for bar in self.bars:
-            bar.close()
-
-
 def _install(
     layout: Layout, texts: list[str], *, force: bool, offline: bool, quiet: bool, jobs: int
 ) -> None:
-    from pyv import catalog, platforms
     from pyv import install as installing
 
-    here = catalog.available(layout, os.environ)
-    builds = installing.choose(here, texts, str(platforms.current(dict(os.environ))))
-    _install_builds(layout, builds, force=force, offline=offline, quiet=quiet, jobs=jobs)
-
-
-def _install_builds(
-    layout: Layout, builds: list[Any], *, force: bool, offline: bool, quiet: bool, jobs: int
-) -> None:
-    from pyv import install as installing
-
-    bars = _Bars(quiet)
-    failed = 0
-    try:
-        outcomes = installing.install_many(
-            layout,
-            builds,
-            environ=os.environ,
-            force=force,
-            offline=offline,
-            jobs=jobs,
-            progress_for=bars.maker,
+    _done(
+        installing.install_requests(
+            layout, texts, environ=os.environ, force=force, offline=offline, quiet=quiet, jobs=jobs
         )
-        for build, outcome in outcomes:
-            if isinstance(outcome, PyvError):
-                failed = report(outcome)
-            elif not quiet:
-                _status(
-                    f"installed {build.name}" if outcome else f"{build.name} is installed already"
-                )
-    finally:
-        bars.close()
-    _done(failed)
+    )
 
 
 @app.command("install")
@@ -447,7 +378,7 @@ def install(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or messages."),
     from_: Optional[str] = typer.Option(None, "--from", help="An archive file or URL."),
     sha256: Optional[str] = typer.Option(None, "--sha256", help="Its expected sha256."),
-    jobs: int = typer.Option(4, "-j", "--jobs", min=1, help="Downloads at once."),
+    jobs: int = typer.Option(JOBS, "-j", "--jobs", min=1, help="Downloads at once."),
 ) -> None:
     """Install prebuilt CPython builds (python-build-standalone)."""
     layout = _layout()
@@ -475,7 +406,7 @@ def _install_from(
     if source.startswith(("http://", "https://")):
         if not sha256:
             raise UsageError("--from with a URL needs --sha256: pyv installs nothing unverified")
-        bars = _Bars(quiet)
+        bars = download.ProgressBars(quiet)
         try:
             path = download.fetch(
                 source,
@@ -541,7 +472,11 @@ def upgrade(
     builds, notes = installing.upgrades(layout, catalog.available(layout, os.environ), minors)
     for note in notes if not quiet else []:
         _status(note)
-    _install_builds(layout, builds, force=False, offline=offline, quiet=quiet, jobs=4)
+    _done(
+        installing.install_builds(
+            layout, builds, environ=os.environ, force=False, offline=offline, quiet=quiet
+        )
+    )
 
 
 @app.command("update-catalog")
@@ -583,7 +518,7 @@ def run_(
     if install_missing:
         missing = [w for w in words if runner.resolve_word(layout, w) is None]
         if missing:
-            _install(layout, missing, force=False, offline=False, quiet=False, jobs=4)
+            _install(layout, missing, force=False, offline=False, quiet=False, jobs=JOBS)
     names = []
     for word in words:
         name = runner.named(layout, word)

@@ -16,7 +16,6 @@ seconds to wait for the server (default 30). ``PYV_HTTP_RETRIES`` sets the retri
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -28,11 +27,55 @@ from typing import TYPE_CHECKING, Any
 from pyv.errors import PyvError
 
 if TYPE_CHECKING:
+    import hashlib
     import ssl
 
+JOBS = 4  # downloads at once, by default
 UPSTREAM = "https://github.com/astral-sh/python-build-standalone/releases/download"
 CHUNK = 1 << 20
 BACKOFF = 0.25  # seconds before the first retry; doubled each time, at most 8
+
+
+class ProgressBars:
+    """One tqdm bar per concurrent download (size, rate, ETA), only on a terminal."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bars: list[Any] = []
+
+    def maker(self, label: str, position: int) -> Any:
+        if not self.enabled:
+            return None
+        import shutil
+
+        from tqdm import tqdm
+
+        # A terminal that reports no size (0x0) would get no bar at all.
+        size = shutil.get_terminal_size((80, 24))
+        width, height = size.columns or 80, size.lines or 24
+
+        def start(have: int, total: int | None) -> Any:
+            bar = tqdm(
+                total=total,
+                initial=have,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=label,
+                position=position,
+                file=sys.stderr,
+                leave=False,
+                ncols=width,
+                nrows=height,
+            )
+            self.bars.append(bar)
+            return bar.update
+
+        return start
+
+    def close(self) -> None:
+        for bar in self.bars:
+            bar.close()
 
 
 class DownloadError(PyvError):
@@ -96,6 +139,8 @@ def fetch(
 
 def file_sha256(path: str) -> str:
     """The sha256 of a file, read in chunks."""
+    import hashlib  # 2 ms: not for every command that reads JOBS
+
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
@@ -229,6 +274,8 @@ def _attempt(
 
 def _hash_prefix(path: str, size: int) -> hashlib._Hash:
     """A sha256 that has seen the first ``size`` bytes of ``path`` (the part a resume keeps)."""
+    import hashlib
+
     digest = hashlib.sha256()
     if size:
         with open(path, "rb") as f:

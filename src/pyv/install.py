@@ -18,13 +18,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pyv import download, link, registry
 from pyv.archive import ArchiveError, extract
 from pyv.catalog import Build
-from pyv.errors import PyvError
+from pyv.errors import PyvError, report
 from pyv.paths import Layout
 
 
@@ -146,6 +147,61 @@ def upgrades(
     return builds, notes
 
 
+def install_requests(
+    layout: Layout,
+    texts: list[str],
+    *,
+    environ: Mapping[str, str],
+    force: bool = False,
+    offline: bool = False,
+    quiet: bool = False,
+    jobs: int = download.JOBS,
+) -> int:
+    """``pyv install VERSION...``: the newest build for each, installed; the exit status."""
+    from pyv import catalog, platforms
+
+    here = catalog.available(layout, environ)
+    builds = choose(here, texts, str(platforms.current(dict(environ))))
+    return install_builds(
+        layout, builds, environ=environ, force=force, offline=offline, quiet=quiet, jobs=jobs
+    )
+
+
+def install_builds(
+    layout: Layout,
+    builds: list[Build],
+    *,
+    environ: Mapping[str, str],
+    force: bool = False,
+    offline: bool = False,
+    quiet: bool = False,
+    jobs: int = download.JOBS,
+) -> int:
+    """Install ``builds``, a progress bar per download on a terminal, and say how each went
+    on stderr (nothing with ``quiet`` but errors); 1 if any failed."""
+    bars = download.ProgressBars(quiet)
+    failed = 0
+    try:
+        outcomes = install_many(
+            layout,
+            builds,
+            environ=environ,
+            force=force,
+            offline=offline,
+            jobs=jobs,
+            progress_for=bars.maker,
+        )
+        for build, outcome in outcomes:
+            if isinstance(outcome, PyvError):
+                failed = report(outcome)
+            elif not quiet:
+                done = "installed {}" if outcome else "{} is installed already"
+                print(done.format(build.name), file=sys.stderr)
+    finally:
+        bars.close()
+    return failed
+
+
 def install_many(
     layout: Layout,
     builds: list[Build],
@@ -153,7 +209,7 @@ def install_many(
     environ: Mapping[str, str],
     force: bool = False,
     offline: bool = False,
-    jobs: int = 4,
+    jobs: int = download.JOBS,
     progress_for: Any = None,
 ) -> Iterator[tuple[Build, bool | PyvError]]:
     """Install several builds, downloading ``jobs`` at once; yield each outcome in order.

@@ -577,3 +577,24 @@ def test_https_trusts_the_bundle_ssl_cert_file_names_and_nothing_else(
     assert installed(world) == []
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
     assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+
+
+def test_plain_install_skips_typer_and_says_what_the_typer_path_says(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    from pyv.cli import run
+
+    builds.add("3.12.3")
+    code = (
+        "import sys\nfrom pyv.main import main\n"
+        "print(main(['install', '-q', '3.12']), 'typer' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=world.env(), check=True
+    )
+    assert (done.stdout, done.stderr) == ("0 False\n", "")
+    assert installed(world) == ["3.12.3"]
+    for args in (["install", "3.12"], ["install", "-f", "--offline", "3.12"], ["install", "9.9"]):
+        hot = world.pyv(*args, capsys=capsys)
+        assert hot == (run(args), *capsys.readouterr()), args
+    assert installed(world) == ["3.12.3"]
