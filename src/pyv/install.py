@@ -20,6 +20,7 @@ import re
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pyv import download, link, registry
@@ -70,8 +71,10 @@ def install_archive(
         staged = registry.scratch_dir(layout, "install")
         prefix = os.path.join(layout.versions, name)
         extract(archive, staged)
-        finish(staged, prefix)
-        found = link.inspect(os.path.join(staged, "bin", "python3"))
+        with ThreadPoolExecutor(1) as pool:  # the interpreter runs while files are fixed
+            probe = pool.submit(link.inspect, os.path.join(staged, "bin", "python3"))
+            finish(staged, prefix)
+            found = probe.result()
         if found.name != name.partition("+")[0]:
             raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
         registry.write_receipt(staged, receipt)
@@ -216,7 +219,6 @@ def install_many(
 
     ``progress_for(name, position)`` makes the progress callback of one download.
     """
-    from concurrent.futures import ThreadPoolExecutor
 
     def one(numbered: tuple[int, Build]) -> tuple[Build, bool | PyvError]:
         position, build = numbered
@@ -268,10 +270,9 @@ def finish(staged: str, prefix: str) -> None:
 
 def _placeholder_files(staged: str) -> Iterator[str]:
     lib = os.path.join(staged, "lib")
-    for folder, _, files in os.walk(lib):
-        depth = folder[len(lib) :].count(os.sep)
-        if depth > 2:
-            continue
+    for folder, folders, files in os.walk(lib):
+        if folder[len(lib) :].count(os.sep) == 2:  # lib/python3.12/config-3.12-*/Makefile
+            folders.clear()  # nothing deeper: not the test suite's thousands of files
         for file in files:
             if (
                 (file.startswith("_sysconfigdata") and file.endswith(".py"))

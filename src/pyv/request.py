@@ -14,12 +14,14 @@ canonical form of their exact version, so a name parses back into its request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from pyv.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 Kind = Literal["exact", "prefix", "range", "system"]
 
@@ -110,6 +112,9 @@ def parse(text: str) -> PythonRequest:
             low = low[len(prefix) :]
             break
     if low[0] in "<>=!~":
+        # Not at the top: packaging.specifiers brings packaging.tags, logging and platform.
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
         try:
             spec = SpecifierSet(low)
         except InvalidSpecifier:

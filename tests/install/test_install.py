@@ -39,12 +39,23 @@ def test_install_a_minor_takes_the_newest_patch(
 def test_the_install_placeholder_becomes_the_real_prefix(
     builds: Builds, world: World, capsys: Capture
 ) -> None:
-    builds.add("3.12.3")
+    makefile = "lib/python3.12/config-3.12-x86_64-linux-gnu/Makefile"
+    deeper = "lib/python3.12/test/data/Makefile"  # test data, left as it is
+
+    def more(tar: tarfile.TarFile) -> None:
+        member(tar, f"python/{makefile}", b"prefix=\t\t/install\n")
+        member(tar, f"python/{deeper}", b"prefix=/install\n")
+        member(tar, "python/bin/python3.12-config", b"prefix_real=/install\n", 0o755)
+
+    builds.add("3.12.3", build_archive("3.12.3", extra=more))
     world.pyv("install", "3.12.3", capsys=capsys)
     prefix = world.root / "versions" / "3.12.3"
     sysconfig = (prefix / "lib/python3.12/_sysconfigdata__linux_x86_64-linux-gnu.py").read_text()
     assert sysconfig == f"build_time_vars = {{'prefix': '{prefix}', 'LIBDIR': '{prefix}/lib'}}\n"
     assert (prefix / "lib/pkgconfig/python3.pc").read_text().startswith(f"prefix={prefix}\n")
+    assert (prefix / makefile).read_text() == f"prefix=\t\t{prefix}\n"
+    assert (prefix / "bin/python3.12-config").read_text() == f"prefix_real={prefix}\n"
+    assert (prefix / deeper).read_text() == "prefix=/install\n"
     assert (prefix / "lib/python3.12/os.py").read_text() == "# not /install/x here: /installer\n"
 
 
