@@ -195,21 +195,24 @@ class _Unpacker:
         return data
 
     def run(self) -> None:
-        overrides: dict[str, bytes] = {}
+        overrides: dict[str, bytes] = {}  # from pax and GNU long-name headers, for the next member
         while True:
             header = self.read(BLOCK)
             if header == _END:
                 break
-            kind, name, size, mode, mtime, linkname = _parse(header, overrides)
+            _check(header)
+            kind = header[156:157]
             if kind in _META_TYPES:
+                size = _number(header[124:136])
                 data = self.read(-size % BLOCK + size)[:size]
                 if kind == b"x":
-                    overrides = _pax_records(data)
+                    overrides.update(_pax_records(data))
                 elif kind == b"L":
                     overrides["path"] = data.split(b"\0", 1)[0]
                 elif kind == b"K":
                     overrides["linkpath"] = data.split(b"\0", 1)[0]
                 continue  # a global pax header ("g") changes nothing pyv reads
+            name, size, mode, mtime, linkname = _member(header, overrides)
             overrides = {}
             if kind == b"\0" and name.endswith("/"):  # an old-style folder
                 kind = b"5"
@@ -238,14 +241,14 @@ class _Unpacker:
 
     def parent(self, name: str) -> str:
         """The real path of ``name``'s folder, made if it is missing."""
-        folder = name.rpartition("/")[0]
-        path = os.path.join(self.root, folder)
+        folder, _, leaf = name.rpartition("/")
+        path = f"{self.root}/{folder}" if folder else self.root  # names are normalised
         if folder not in self.folders:
             if os.path.realpath(path) != path:  # a symlink on the way, or a way out
                 raise ArchiveError(f"unsafe path in archive (through a link): {name}")
             os.makedirs(path, exist_ok=True)
             self.folders.add(folder)
-        return os.path.join(path, name.rpartition("/")[2])
+        return f"{path}/{leaf}"
 
     def replaceable(self, name: str, path: str) -> None:
         """Make room for a later member of the same name: only a regular file gives way."""
@@ -329,12 +332,17 @@ def _safe_name(name: str) -> str:
 _SIGNED = struct.Struct("148b8x356b")
 
 
-def _parse(header: bytes, overrides: dict[str, bytes]) -> tuple[bytes, str, int, int, float, str]:
-    """(type, name, size, mode, mtime, link target) of one header block."""
+def _check(header: bytes) -> None:
+    """A header block's checksum (unsigned, or the signed sum some old tars wrote)."""
     checksum = _number(header[148:156])
-    unsigned = sum(header) - sum(header[148:156]) + 256
-    if checksum != unsigned and checksum != sum(_SIGNED.unpack(header)) + 256:
+    if checksum != sum(header) - sum(header[148:156]) + 256 and checksum != (
+        sum(_SIGNED.unpack(header)) + 256
+    ):
         raise ValueError("not a tar archive, or a damaged one (bad header checksum)")
+
+
+def _member(header: bytes, overrides: dict[str, bytes]) -> tuple[str, int, int, float, str]:
+    """(name, size, mode, mtime, link target) of a member's header and its overrides."""
     size = int(overrides["size"]) if "size" in overrides else _number(header[124:136])
     mode = _number(header[100:108])
     mtime = float(overrides["mtime"]) if "mtime" in overrides else _number(header[136:148])
@@ -351,7 +359,6 @@ def _parse(header: bytes, overrides: dict[str, bytes]) -> tuple[bytes, str, int,
             name = prefix + b"/" + name
     link = overrides.get("linkpath", header[157:257].split(b"\0", 1)[0])
     return (
-        header[156:157],
         name.decode("utf-8", "surrogateescape"),
         size,
         mode,
