@@ -246,7 +246,11 @@ def _attempt(
 
     assert isinstance(client, httpx.Client)
     have = os.path.getsize(part) if os.path.exists(part) else 0
-    headers = {"Range": f"bytes={have}-"} if have else {}
+    # The file's own bytes, never re-encoded in transit (and never decoded: a server
+    # that labels a .tar.gz "Content-Encoding: gzip" still sends the file), as pip does.
+    headers = {"Accept-Encoding": "identity"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
     with client.stream("GET", url, headers=headers) as response:
         status = response.status_code
         if status == 416 and have:
@@ -262,7 +266,7 @@ def _attempt(
         total = have + int(length) if length and length.isdigit() else None
         advance = progress(have, total) if progress else None
         with open(part, "ab" if have else "wb") as f:
-            for chunk in response.iter_bytes():  # as it arrives: a drop keeps what came
+            for chunk in response.iter_raw():  # as it arrives: a drop keeps what came
                 f.write(chunk)
                 digest.update(chunk)
                 if advance:

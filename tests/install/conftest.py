@@ -79,7 +79,8 @@ def build_archive(
 
 @dataclass
 class Server:
-    """Files by URL path, and faults to play per path: "500", "429", "drop", "slow", "404".
+    """Files by URL path, and faults to play per path: "500", "429", "drop", "slow", "404",
+    "gzip-label".
 
     It is also a forward proxy: a request for ``http://any.host/path`` is served as
     ``/path`` (and recorded whole). ``https(cert, key)`` adds a TLS listener.
@@ -146,6 +147,8 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 self.send_response(200)
             body = data[start:]
             self.send_header("Content-Length", str(len(body)))
+            if fault == "gzip-label":  # a .tar.gz labelled as gzip-encoded, as some servers do
+                self.send_header("Content-Encoding", "gzip")
             self.end_headers()
             if fault == "drop":
                 self.wfile.write(body[: len(body) // 2])

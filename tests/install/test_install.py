@@ -91,6 +91,14 @@ def test_server_errors_are_retried(
     assert "HTTP 500; retrying" in err and err.endswith("installed 3.12.3\n")
 
 
+def test_an_archive_labelled_gzip_encoded_is_saved_as_sent(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    path = builds.add("3.12.3")
+    server.faults[path] = ["gzip-label"]
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+
+
 def test_a_404_is_one_line_and_installs_nothing(
     builds: Builds, world: World, server: Server, capsys: Capture
 ) -> None:
