@@ -78,9 +78,10 @@ def install_archive(
         if found.name != name.partition("+")[0]:
             raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
         registry.write_receipt(staged, receipt)
-        if name in registry.names(layout):
-            registry.remove(layout, name)  # --force: the old one goes just before the new arrives
-        registry.commit(layout, staged, name)
+        if name in registry.names(layout):  # --force
+            registry.replace(layout, staged, name)
+        else:
+            registry.commit(layout, staged, name)
     return True
 
 

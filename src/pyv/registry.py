@@ -229,11 +229,29 @@ def _clean_scratch(layout: Layout) -> None:
         return
     for name in leftovers:
         path = os.path.join(layout.scratch, name)
+        if name.startswith(REPLACED):
+            _restore(layout, path)
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
             with _suppress_oserror():
                 os.unlink(path)
+
+
+REPLACED = "replaced-"  # scratch folders holding an installation that --force replaces
+
+
+def _restore(layout: Layout, folder: str) -> None:
+    """Put back an installation whose replacement was killed before it arrived."""
+    for name in os.listdir(folder):
+        old = os.path.join(folder, name)
+        if (
+            is_safe_name(name)
+            and os.path.isfile(os.path.join(old, RECEIPT))
+            and not os.path.lexists(layout.version_dir(name))
+        ):
+            os.rename(old, layout.version_dir(name))
+            _fsync_dir(layout.versions)
 
 
 def scratch_dir(layout: Layout, purpose: str) -> str:
@@ -274,6 +292,29 @@ def commit(layout: Layout, staged: str, name: str) -> str:
     os.rename(staged, target)
     _fsync_dir(layout.versions)
     changed(layout)
+    return target
+
+
+def replace(layout: Layout, staged: str, name: str) -> str:
+    """Put a finished folder in place of installation ``name`` (under the lock).
+
+    Two renames: the old one into the scratch area, the new one into versions/. A kill
+    between them leaves both whole in the scratch area, and the next lock holder puts
+    the old one back (see _clean_scratch): the old state or the new, nothing lost.
+    """
+    import shutil
+
+    folder = layout.version_dir(name)
+    if os.path.islink(folder) or not os.path.isfile(os.path.join(folder, RECEIPT)):
+        raise VersionNotInstalled(name)
+    aside = scratch_dir(layout, REPLACED.rstrip("-"))
+    os.rename(folder, os.path.join(aside, name))
+    try:
+        target = commit(layout, staged, name)
+    except BaseException:  # an error or ^C, not a kill: put the old one back now
+        _restore(layout, aside)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
     return target
 
 

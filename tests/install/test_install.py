@@ -433,6 +433,41 @@ def test_a_kill_during_extraction_leaves_the_old_state(
     assert leftovers(world) == []
 
 
+@pytest.mark.parametrize("how", ["killed", "interrupted"])
+def test_a_forced_reinstall_cut_short_between_its_renames_loses_nothing(
+    builds: Builds, world: World, capsys: Capture, how: str
+) -> None:
+    builds.add("3.12.3")
+    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
+    old = world.root / "versions" / "3.12.3"
+    (old / "the-old-one").write_text("")
+    # registry.commit runs between the two renames: the old folder is aside by then.
+    die = "os.kill(os.getpid(), signal.SIGKILL)" if how == "killed" else "raise KeyboardInterrupt"
+    script = (
+        "import os, signal\nfrom pyv import registry\nfrom pyv.main import main\n"
+        f"def commit(*args):\n    {die}\n"
+        "registry.commit = commit\nraise SystemExit(main(['install', '--force', '3.12']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=world.env(),
+        cwd=world.work,
+        capture_output=True,
+        check=False,
+    )
+    if how == "killed":
+        assert done.returncode == -9
+        assert installed(world) == []  # both whole in the scratch area, until the next writer
+        code, _, err = world.pyv("install", "--offline", "3.12", capsys=capsys)
+        assert (code, err) == (0, "3.12.3 is installed already\n")
+    else:
+        assert done.returncode == 130  # put back at once
+    assert installed(world) == ["3.12.3"] and (old / "the-old-one").exists()
+    assert world.pyv("install", "--force", "--offline", "3.12", capsys=capsys)[0] == 0
+    assert not (old / "the-old-one").exists()
+    assert leftovers(world) == []
+
+
 def test_a_full_disk_is_one_line_and_installs_nothing(
     builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
