@@ -180,12 +180,14 @@ def _download(
                 reason = str(e)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
                 if isinstance(e, httpx.ConnectError) and _permanent(e):
-                    raise DownloadError(f"cannot download {name}: {e}") from None
+                    raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
                 reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             except httpx.HTTPError as e:
-                raise DownloadError(f"cannot download {name}: {e}") from None
+                raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
             if attempt == retries:
-                raise DownloadError(f"cannot download {name} after {retries + 1} tries: {reason}")
+                raise DownloadError(
+                    f"cannot download {name} after {retries + 1} tries: {reason}{_via(url)}"
+                )
             delay = min(BACKOFF * 2**attempt, 8.0)
             print(f"pyv: {name}: {reason}; retrying in {delay:.1f} s", file=sys.stderr)
             time.sleep(delay)
@@ -223,6 +225,21 @@ def _tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:
 
     # PROTOCOL_TLS_CLIENT: certificates required, host names checked, no old protocols.
     return LazyCertificates(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _via(url: str) -> str:
+    """`` (through the proxy P)`` if the environment sends ``url`` through one, as httpx
+    does; without the proxy's password."""
+    import urllib.request  # httpx has imported it already
+
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return ""
+    shown = urllib.parse.urlsplit(proxy)
+    host = shown.hostname or proxy
+    return f" (through the proxy {shown.scheme}://{host}{f':{shown.port}' if shown.port else ''})"
 
 
 class _Retry(Exception):

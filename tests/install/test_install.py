@@ -547,6 +547,38 @@ def test_a_refused_connection_is_retried_then_one_line(
     )
 
 
+def test_an_unknown_host_is_one_line_at_once(
+    builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    builds.add("3.12.3", base="http://pyv-mirror.invalid")  # never resolves (RFC 2606)
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 1 and err.count("\n") == 1 and "retrying" not in err
+    assert err.startswith("pyv: cannot download cpython-3.12.3+20260814-") and "known" in err
+
+
+def test_a_proxy_that_refuses_is_retried_then_one_line(
+    builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for name in ("http_proxy", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://user:secret@127.0.0.1:{port}")
+    monkeypatch.setenv("PYV_HTTP_RETRIES", "1")
+    builds.add("3.12.3")
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    lines = err.splitlines()
+    assert code == 1 and len(lines) == 2 and "retrying" in lines[0]
+    assert lines[1].startswith("pyv: cannot download ") and "after 2 tries: " in lines[1]
+    assert lines[1].endswith(f" (through the proxy http://127.0.0.1:{port})")  # no password
+    assert installed(world) == []
+
+
 def test_update_catalog_keeps_a_newer_list_in_the_cache(
     builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
