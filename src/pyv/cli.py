@@ -360,9 +360,10 @@ def _install(
 ) -> None:
     from pyv import install as installing
 
+    builds = installing.requested(layout, texts, os.environ)
     _done(
-        installing.install_requests(
-            layout, texts, environ=os.environ, force=force, offline=offline, quiet=quiet, jobs=jobs
+        installing.install_builds(
+            layout, builds, environ=os.environ, force=force, offline=offline, quiet=quiet, jobs=jobs
         )
     )
 

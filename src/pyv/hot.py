@@ -119,10 +119,11 @@ def _install(rest: list[str]) -> int | None:
     flags = {_INSTALL_FLAGS[a] for a in rest if a in _INSTALL_FLAGS}
     from pyv import install
 
+    layout = from_environ(os.environ)
     try:
-        return install.install_requests(
-            from_environ(os.environ),
-            words,
+        return install.install_builds(
+            layout,
+            install.requested(layout, words, os.environ),
             environ=os.environ,
             force="force" in flags,
             offline="offline" in flags,

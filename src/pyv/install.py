@@ -151,24 +151,12 @@ def upgrades(
     return builds, notes
 
 
-def install_requests(
-    layout: Layout,
-    texts: list[str],
-    *,
-    environ: Mapping[str, str],
-    force: bool = False,
-    offline: bool = False,
-    quiet: bool = False,
-    jobs: int = download.JOBS,
-) -> int:
-    """``pyv install VERSION...``: the newest build for each, installed; the exit status."""
+def requested(layout: Layout, texts: list[str], environ: Mapping[str, str]) -> list[Build]:
+    """The newest build on this platform for each of ``texts`` (``pyv install 3.12 ...``)."""
     from pyv import catalog, platforms
 
     here = catalog.available(layout, environ)
-    builds = choose(here, texts, str(platforms.current(dict(environ))))
-    return install_builds(
-        layout, builds, environ=environ, force=force, offline=offline, quiet=quiet, jobs=jobs
-    )
+    return choose(here, texts, str(platforms.current(dict(environ))))
 
 
 def install_builds(
@@ -181,59 +169,38 @@ def install_builds(
     quiet: bool = False,
     jobs: int = download.JOBS,
 ) -> int:
-    """Install ``builds``, a progress bar per download on a terminal, and say how each went
-    on stderr (nothing with ``quiet`` but errors); 1 if any failed."""
+    """Install ``builds``, downloading ``jobs`` at once with a progress bar each on a
+    terminal; say how each went on stderr, in order (only errors with ``quiet``);
+    return 1 if any failed."""
     bars = download.ProgressBars(quiet)
-    failed = 0
-    try:
-        outcomes = install_many(
-            layout,
-            builds,
-            environ=environ,
-            force=force,
-            offline=offline,
-            jobs=jobs,
-            progress_for=bars.maker,
-        )
-        for build, outcome in outcomes:
-            if isinstance(outcome, PyvError):
-                failed = report(outcome)
-            elif not quiet:
-                done = "installed {}" if outcome else "{} is installed already"
-                print(done.format(build.name), file=sys.stderr)
-    finally:
-        bars.close()
-    return failed
-
-
-def install_many(
-    layout: Layout,
-    builds: list[Build],
-    *,
-    environ: Mapping[str, str],
-    force: bool = False,
-    offline: bool = False,
-    jobs: int = download.JOBS,
-    progress_for: Any = None,
-) -> Iterator[tuple[Build, bool | PyvError]]:
-    """Install several builds, downloading ``jobs`` at once; yield each outcome in order.
-
-    ``progress_for(name, position)`` makes the progress callback of one download.
-    """
 
     def one(numbered: tuple[int, Build]) -> tuple[Build, bool | PyvError]:
         position, build = numbered
-        progress = progress_for(build.name, position) if progress_for else None
         try:
             new = install(
-                layout, build, environ=environ, force=force, offline=offline, progress=progress
+                layout,
+                build,
+                environ=environ,
+                force=force,
+                offline=offline,
+                progress=bars.maker(build.name, position),
             )
         except PyvError as e:
             return build, e
         return build, new
 
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(builds)))) as pool:
-        yield from pool.map(one, enumerate(builds))
+    failed = 0
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(builds)))) as pool:
+            for build, outcome in pool.map(one, enumerate(builds)):
+                if isinstance(outcome, PyvError):
+                    failed = report(outcome)
+                elif not quiet:
+                    done = "installed {}" if outcome else "{} is installed already"
+                    print(done.format(build.name), file=sys.stderr)
+    finally:
+        bars.close()
+    return failed
 
 
 def checked_archive(path: str, sha256: str | None) -> str:

@@ -387,6 +387,15 @@ def test_list_latest_known_and_upgrade(builds: Builds, world: World, capsys: Cap
     assert world.pyv("upgrade", capsys=capsys)[2] == "3.12: 3.12.3 is the newest\n"
 
 
+def unused_port() -> int:
+    """A port on 127.0.0.1 that nobody listens on."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def run_pyv(world: World, *args: str) -> subprocess.Popen[str]:
     env = world.env(PWD=str(world.work))
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src")
@@ -528,11 +537,7 @@ def test_a_terminal_gets_a_progress_bar(builds: Builds, world: World) -> None:
 def test_a_refused_connection_is_retried_then_one_line(
     builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
-
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = unused_port()
     builds.add("3.12.3")
     for value in builds.catalog.values():
         assert isinstance(value, dict)
@@ -561,11 +566,7 @@ def test_an_unknown_host_is_one_line_at_once(
 def test_a_proxy_that_refuses_is_retried_then_one_line(
     builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
-
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = unused_port()
     for name in ("http_proxy", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", f"http://user:secret@127.0.0.1:{port}")

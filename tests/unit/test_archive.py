@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pyv.archive import ArchiveError, extract
+from tests.install.conftest import member
 
 Add = Callable[[tarfile.TarFile], None]
 MTIME = 1_700_000_000
@@ -26,13 +27,7 @@ MTIME = 1_700_000_000
 def entry(
     tar: tarfile.TarFile, name: str, data: bytes = b"", mode: int = 0o644, **kw: object
 ) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mode = mode
-    info.mtime = MTIME
-    for key, value in kw.items():
-        setattr(info, key, value)
-    tar.addfile(info, io.BytesIO(data) if info.isfile() else None)
+    member(tar, name, data, mode, **{"mtime": MTIME, **kw})
 
 
 def python_bin(tar: tarfile.TarFile, top: str = "python") -> None:
