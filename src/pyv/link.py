@@ -54,6 +54,15 @@ class Interpreter:
     prefix: str
 
 
+@dataclass(frozen=True)
+class Probe:
+    """An interpreter started by ``start_probe``, or why it could not be."""
+
+    executable: str
+    process: subprocess.Popen[str] | None
+    error: str
+
+
 def find_executable(path: str) -> str:
     """The interpreter that ``path`` names: an executable, or a prefix holding bin/python3."""
     if os.path.isdir(path):
@@ -69,18 +78,38 @@ def find_executable(path: str) -> str:
 
 def inspect(executable: str) -> Interpreter:
     """Run ``executable`` once and read its version, variant and prefix."""
+    return read_probe(start_probe(executable))
+
+
+def start_probe(executable: str) -> Probe:
+    """Start ``executable`` answering pyv's questions; ``read_probe`` takes the answer, so
+    the caller can work while the interpreter starts (installs fix files meanwhile)."""
     try:
-        done = subprocess.run(
+        process = subprocess.Popen(
             [executable, "-E", "-s", "-S", "-c", _PROBE],
-            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=30,
-            check=False,
         )
-    except (OSError, subprocess.TimeoutExpired) as e:
+    except OSError as e:
+        return Probe(executable, None, f"{executable} could not be run: {e}")
+    return Probe(executable, process, "")
+
+
+def read_probe(probe: Probe) -> Interpreter:
+    """What the interpreter ``start_probe`` started says about itself."""
+    executable, process = probe.executable, probe.process
+    if process is None:
+        raise InterpreterError(probe.error)
+    try:
+        stdout, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired as e:
+        process.kill()
+        process.communicate()
         raise InterpreterError(f"{executable} could not be run: {e}") from None
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != 7:
+    lines = stdout.splitlines()
+    if process.returncode != 0 or len(lines) != 7:
         raise InterpreterError(f"{executable} did not answer as a Python interpreter")
     implementation, release, level, serial, free_threaded, debug, prefix = lines
     if implementation != "CPython":
