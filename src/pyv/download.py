@@ -115,7 +115,7 @@ def fetch(
             f"{filename} is not in the download cache ({final}) and --offline is set"
         )
     os.makedirs(os.path.dirname(final), exist_ok=True)
-    from filelock import FileLock
+    from pyv.lock import FileLock
 
     # Two pyv processes fetching the same file: the second waits, then finds it.
     with FileLock(final + ".lock"):

@@ -195,7 +195,7 @@ def lock(layout: Layout, *, quiet: bool = False) -> AbstractContextManager[objec
     """Hold the registry lock; waits (saying so) while another pyv process holds it."""
     import contextlib
 
-    from filelock import FileLock, Timeout
+    from pyv.lock import FileLock, Timeout
 
     @contextlib.contextmanager
     def held() -> Iterator[object]:

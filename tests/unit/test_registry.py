@@ -169,7 +169,7 @@ def test_a_second_writer_waits_for_the_lock(
         [
             sys.executable,
             "-c",
-            "import sys, time; from filelock import FileLock\n"
+            "import sys, time; from pyv.lock import FileLock\n"
             "with FileLock(sys.argv[1]):\n"
             "    print('held', flush=True); time.sleep(1.0)",
             str(world.root / ".lock"),
