@@ -94,8 +94,12 @@ def extract(archive: str, dest: str) -> None:
         if isinstance(e, OSError) and e.errno in (28, 122):  # ENOSPC, EDQUOT: say so plainly
             raise PyvError(f"no space left to unpack {filename}") from None
         raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
+    real_raw = os.path.realpath(raw)
     for top in _TOPS:
         source = os.path.join(raw, top)
+        if os.path.lexists(source) and os.path.realpath(source) != os.path.join(real_raw, top):
+            # python/ itself a link: its "contents" are some folder outside the archive.
+            raise ArchiveError(f"unsafe member in archive (a link as the top folder): {top}")
         if os.path.isdir(os.path.join(source, "bin")):
             check_links(raw, top, links)
             for entry in os.listdir(source):

@@ -214,6 +214,41 @@ def test_malicious_archives_are_refused(
     assert not (world.tmp / "evil-dotdot").exists()
 
 
+@pytest.mark.parametrize("top", ["python", "python/install", "python/bin"])
+@pytest.mark.parametrize("how", ["install", "--from"])
+def test_a_top_folder_that_is_a_link_out_moves_and_deletes_nothing(
+    builds: Builds, world: World, capsys: Capture, top: str, how: str
+) -> None:
+    """The archive's python/ (or python/install/) is a symlink to a folder outside it that
+    looks like a Python prefix: pyv must not move that folder's files into versions/ (nor
+    into scratch, which the next pyv empties)."""
+    victim = world.tmp / "victim"
+    (victim / "bin").mkdir(parents=True)
+    (victim / "bin/python3").write_bytes(b"#!/bin/sh\nexit 1\n")
+    (victim / "precious.txt").write_text("keep me")
+    climb = "../" * (len(Path(world.root).parts) + 4)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        if top != "python":
+            member(tar, "python", type=tarfile.DIRTYPE, mode=0o755)
+        target = victim / "bin" if top == "python/bin" else victim
+        member(tar, top, type=tarfile.SYMTYPE, linkname=climb + str(target).lstrip("/"))
+    data = buf.getvalue()
+    if how == "install":
+        builds.add("3.12.3", data)
+        code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    else:
+        archive = world.tmp / "evil.tar.gz"
+        archive.write_bytes(data)
+        code, _, err = world.pyv("install", "--from", str(archive), capsys=capsys)
+    assert code == 1 and err.startswith("pyv: ") and err.count("\n") == 1, err
+    assert "link out" in err or "unsafe" in err or "not a python-build-standalone" in err
+    world.pyv("install", "--list", capsys=capsys)  # a later writer empties the scratch area
+    assert installed(world) == []
+    assert sorted(p.name for p in victim.iterdir()) == ["bin", "precious.txt"]
+    assert (victim / "precious.txt").read_text() == "keep me"
+
+
 def test_an_archive_that_is_not_python_is_refused(
     builds: Builds, world: World, capsys: Capture
 ) -> None:
