@@ -24,7 +24,7 @@ except ImportError:  # older typer (the newest for Python 3.9 and 3.10) uses cli
 
 from pyv import __version__, hot, registry, runner, selection, versionfile
 from pyv.download import JOBS
-from pyv.errors import EXIT_USAGE, PyvError, UsageError, report, warn
+from pyv.errors import EXIT_USAGE, PyvError, UsageError, VersionNotInstalled, report, warn
 from pyv.paths import Layout, from_environ
 
 app = typer.Typer(
@@ -339,7 +339,12 @@ def uninstall(
 ) -> None:
     """Remove installed versions (a linked one is only forgotten)."""
     layout = _layout()
-    chosen = [registry.get(layout, text) for text in requests]
+    try:
+        found = [registry.get(layout, text) for text in requests]
+    except VersionNotInstalled as e:  # its hint, `pyv install ...', is no help here
+        raise PyvError(e.message, hint="see `pyv versions'") from None
+    # Two requests for one installation (`3.12.5 3.12`) remove it once.
+    chosen = list({i.name: i for i in found}.values())
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("uninstall asks for confirmation: pass -y to remove without asking")

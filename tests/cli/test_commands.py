@@ -173,8 +173,17 @@ def test_uninstall(three: World, capsys: Capture) -> None:
     assert three.pyv("uninstall", "-y", "3.12.1", capsys=capsys) == (
         1,
         "",
-        "pyv: version `3.12.1' is not installed; run `pyv install 3.12.1'\n",
+        "pyv: version `3.12.1' is not installed; see `pyv versions'\n",
     )
+
+
+def test_uninstall_removes_an_installation_named_twice_once(three: World, capsys: Capture) -> None:
+    assert three.pyv("uninstall", "-y", "3.12.3", "3.11", "3.11.7", "3.12.3", capsys=capsys) == (
+        0,
+        "",
+        "uninstalled 3.12.3\nuninstalled 3.11.7\n",
+    )
+    assert three.pyv("versions", "--bare", capsys=capsys)[1] == "3.12.1\n"
 
 
 def test_uninstall_refuses_an_ambiguous_prefix(three: World, capsys: Capture) -> None:
