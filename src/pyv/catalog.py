@@ -90,14 +90,27 @@ def from_uv_format(data: dict[str, Any], platform: Platform | None = None) -> li
                     version=version,
                     variant=variant,
                     platform=Platform(entry["os"], arch["family"], entry["libc"]),
-                    url=entry["url"],
-                    sha256=entry["sha256"].lower(),
+                    url=_text(entry["url"]),
+                    sha256=_sha256(entry["sha256"]),
                     tag=str(entry.get("build") or ""),
                 )
             )
-        except (KeyError, TypeError, AttributeError, InvalidVersion):
-            continue
+        except (KeyError, TypeError, AttributeError, ValueError, InvalidVersion):
+            continue  # an entry pyv cannot use is not offered at all
     return builds
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError("not a string")
+    return value
+
+
+def _sha256(value: object) -> str:
+    text = _text(value).lower()
+    if len(text) != 64 or text.strip("0123456789abcdef"):
+        raise ValueError("not a sha256")
+    return text
 
 
 def load(

@@ -167,8 +167,8 @@ def _download(
     """Download ``url`` into ``part`` (resuming what is there); return the sha256 of it all."""
     import httpx
 
-    timeout = float(environ.get("PYV_HTTP_TIMEOUT") or 30)
-    retries = int(environ.get("PYV_HTTP_RETRIES") or 5)
+    timeout = _setting(environ, "PYV_HTTP_TIMEOUT", 30, whole=False)
+    retries = int(_setting(environ, "PYV_HTTP_RETRIES", 5, whole=True))
     name = urllib.parse.unquote(url.rsplit("/", 1)[-1])
     with httpx.Client(
         follow_redirects=True, timeout=timeout, trust_env=True, verify=_tls_context(environ)
@@ -192,6 +192,22 @@ def _download(
             print(f"pyv: {name}: {reason}; retrying in {delay:.1f} s", file=sys.stderr)
             time.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def _setting(environ: Mapping[str, str], name: str, default: float, *, whole: bool) -> float:
+    """The number in the environment variable ``name`` (``default`` if it is unset):
+    a count of 0 or more (``whole``), else a number of seconds above 0."""
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(int(text) if whole else float(text))
+    except ValueError:
+        value = float("nan")
+    if not (value >= 0 if whole else 0 < value < float("inf")):  # NaN fails either test
+        what = "a whole number, 0 or more" if whole else "a number of seconds above 0"
+        raise PyvError(f"{name} must be {what}, not `{text}'")
+    return value
 
 
 def _tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:

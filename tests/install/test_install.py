@@ -326,6 +326,50 @@ def test_unknown_version_is_a_clear_error(builds: Builds, world: World, capsys: 
     )
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PYV_HTTP_TIMEOUT", "abc", "a number of seconds above 0"),
+        ("PYV_HTTP_TIMEOUT", "0", "a number of seconds above 0"),
+        ("PYV_HTTP_RETRIES", "-1", "a whole number, 0 or more"),
+        ("PYV_HTTP_RETRIES", "2.5", "a whole number, 0 or more"),
+    ],
+)
+def test_a_bad_download_setting_is_one_line(
+    builds: Builds,
+    world: World,
+    capsys: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    message: str,
+) -> None:
+    builds.add("3.12.3")
+    monkeypatch.setenv(variable, value)
+    assert world.pyv("install", "3.12", capsys=capsys) == (
+        1,
+        "",
+        f"pyv: {variable} must be {message}, not `{value}'\n",
+    )
+    assert installed(world) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("url", None), ("url", 12), ("sha256", "abc"), ("sha256", None)]
+)
+def test_a_catalog_entry_without_a_usable_url_or_sha256_is_not_offered(
+    builds: Builds, world: World, capsys: Capture, field: str, value: object
+) -> None:
+    builds.add("3.12.3")
+    builds.add("3.12.4")
+    entry = builds.catalog["cpython-3.12.4-linux-x86_64-gnu"]
+    assert isinstance(entry, dict)
+    entry[field] = value
+    builds.path.write_text(json.dumps(builds.catalog))
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    assert world.pyv("install", "--list", capsys=capsys)[1] == "3.12.3 (installed)\n"
+
+
 def test_offline_names_the_missing_file(
     builds: Builds, world: World, server: Server, capsys: Capture
 ) -> None:
