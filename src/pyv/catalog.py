@@ -20,7 +20,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from pyv.errors import PyvError
+from pyv.errors import PyvError, warn
 from pyv.paths import Layout
 from pyv.platforms import Platform
 from pyv.request import PythonRequest
@@ -114,19 +114,83 @@ def _sha256(value: object) -> str:
 
 
 def load(
-    layout: Layout, environ: Mapping[str, str], platform: Platform | None = None
+    layout: Layout,
+    environ: Mapping[str, str],
+    platform: Platform | None = None,
+    *,
+    offline: bool = False,
 ) -> list[Build]:
     """The catalog in force (see the module docstring), for one platform or all."""
     source = environ.get("PYV_CATALOG")
-    if source:
-        return from_uv_format(_builds_of(read_source(source)), platform)
+    if source and source.startswith(("http://", "https://")):
+        data = _remote(layout, source, environ, offline=offline)
+    elif source:
+        data = read_source(source, environ)
+    else:
+        data = read_source(_local(layout), environ)
+    return from_uv_format(_builds_of(data), platform)
+
+
+def _remote(layout: Layout, url: str, environ: Mapping[str, str], *, offline: bool) -> Any:
+    """The catalog at ``url``. Each fetch is kept in the cache, and that copy serves
+    ``--offline`` and a server that cannot be reached (with a warning)."""
+    import hashlib
+
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    copy = os.path.join(layout.cache, "catalogs", f"{key}.json")
+    if offline:
+        if not os.path.isfile(copy):
+            raise PyvError(f"the catalog {url} was never fetched, and --offline is set")
+        return read_source(copy, environ)
+    try:
+        data = read_source(url, environ)
+    except PyvError as e:
+        if not os.path.isfile(copy):
+            raise
+        warn(f"{e.message}; using the copy fetched before")
+        return read_source(copy, environ)
+    _save(copy, data)
+    return data
+
+
+def _local(layout: Layout) -> str:
+    """The shipped catalog, or the one ``update-catalog`` saved if that lists newer builds.
+
+    A saved catalog older than this pyv's installation is compared with the shipped one
+    once: the one with the older builds gives way (it is deleted, or the other touched).
+    """
     refreshed = os.path.join(layout.cache, REFRESHED)
-    path = refreshed if os.path.isfile(refreshed) else SHIPPED
+    try:
+        saved = os.path.getmtime(refreshed)
+    except OSError:
+        return SHIPPED
+    shipped = os.path.getmtime(SHIPPED)
+    if saved >= shipped:
+        return refreshed
+    if _newest(refreshed) > _newest(SHIPPED):
+        os.utime(refreshed, (shipped, shipped))  # not compared again
+        return refreshed
+    os.unlink(refreshed)
+    return SHIPPED
+
+
+def _newest(path: str) -> str:
+    """The newest python-build-standalone release a catalog file lists ("" if none)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return from_uv_format(_builds_of(json.load(f)), platform)
-    except (OSError, ValueError) as e:
-        raise PyvError(f"cannot read the catalog {path}: {e}") from None
+            data = _builds_of(json.load(f))
+    except (OSError, ValueError, PyvError):
+        return ""
+    return max(
+        (str(e.get("build") or "") for e in data.values() if isinstance(e, dict)), default=""
+    )
+
+
+def _save(path: str, data: Any) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    os.replace(path + ".tmp", path)
 
 
 def _builds_of(data: Any) -> dict[str, Any]:
@@ -136,34 +200,26 @@ def _builds_of(data: Any) -> dict[str, Any]:
     return inner if isinstance(inner, dict) else data
 
 
-def read_source(source: str) -> Any:
+def read_source(source: str, environ: Mapping[str, str]) -> Any:
     """JSON from a path or an http(s) URL."""
     try:
         if source.startswith(("http://", "https://")):
-            import httpx
+            from pyv import download
 
-            response = httpx.get(source, follow_redirects=True, timeout=30)
-            response.raise_for_status()
-            return response.json()
+            return json.loads(download.get(source, environ, what=f"the catalog {source}"))
         with open(source, encoding="utf-8") as f:
             return json.load(f)
     except (OSError, ValueError) as e:
         raise PyvError(f"cannot read the catalog {source}: {e}") from None
-    except Exception as e:  # httpx's errors, without importing httpx up front
-        raise PyvError(f"cannot fetch the catalog {source}: {e}") from None
 
 
-def refresh(layout: Layout, url: str) -> int:
+def refresh(layout: Layout, url: str, environ: Mapping[str, str]) -> int:
     """Fetch a newer catalog and keep it in the cache; return how many builds it lists."""
-    data = read_source(url)
+    data = read_source(url, environ)
     builds = from_uv_format(_builds_of(data))
     if not builds:
         raise PyvError(f"{url} lists no CPython builds")
-    os.makedirs(layout.cache, exist_ok=True)
-    path = os.path.join(layout.cache, REFRESHED)
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    os.replace(path + ".tmp", path)
+    _save(os.path.join(layout.cache, REFRESHED), data)
     return len(builds)
 
 
@@ -197,14 +253,18 @@ def best_match(builds: list[Build], request: PythonRequest) -> Build | None:
 
 
 def available(
-    layout: Layout, environ: Mapping[str, str], *, all_platforms: bool = False
+    layout: Layout,
+    environ: Mapping[str, str],
+    *,
+    all_platforms: bool = False,
+    offline: bool = False,
 ) -> list[Build]:
     """What can be installed on this platform (or on every platform), newest first."""
     from pyv import platforms
 
     if all_platforms:
-        builds = load(layout, environ)
+        builds = load(layout, environ, offline=offline)
         targets = sorted({str(b.platform) for b in builds})
         return [b for t in targets for b in for_platform(builds, platforms.parse(t))]
     here = platforms.current(dict(environ))
-    return for_platform(load(layout, environ, here), here)
+    return for_platform(load(layout, environ, here, offline=offline), here)

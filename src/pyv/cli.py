@@ -365,7 +365,7 @@ def _install(
 ) -> None:
     from pyv import install as installing
 
-    builds = installing.requested(layout, texts, os.environ)
+    builds = installing.requested(layout, texts, os.environ, offline=offline)
     _done(
         installing.install_builds(
             layout, builds, environ=os.environ, force=force, offline=offline, quiet=quiet, jobs=jobs
@@ -475,7 +475,8 @@ def upgrade(
     from pyv import install as installing
 
     layout = _layout()
-    builds, notes = installing.upgrades(layout, catalog.available(layout, os.environ), minors)
+    here = catalog.available(layout, os.environ, offline=offline)
+    builds, notes = installing.upgrades(layout, here, minors)
     for note in notes if not quiet else []:
         _status(note)
     _done(
@@ -492,7 +493,7 @@ def update_catalog(
     """Fetch a newer list of builds without upgrading pyv (kept in the cache)."""
     from pyv import catalog
 
-    count = catalog.refresh(_layout(), url or catalog.DEFAULT_URL)
+    count = catalog.refresh(_layout(), url or catalog.DEFAULT_URL, os.environ)
     _status(f"catalog updated: {count} CPython builds")
 
 

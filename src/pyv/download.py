@@ -22,7 +22,7 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyv.errors import PyvError
 
@@ -158,6 +158,19 @@ def _copy_file(url: str, part: str) -> None:
         raise DownloadError(f"cannot read {path}: {e.strerror}") from None
 
 
+def get(url: str, environ: Mapping[str, str], *, what: str) -> bytes:
+    """The body of ``url``, a small document such as a catalog, with the same retries,
+    timeouts, proxies, certificates and one-line errors as a download; ``what`` names
+    it in messages."""
+
+    def attempt(client: Any) -> bytes:
+        response = client.get(url, headers={"Accept-Encoding": "identity"})
+        _check_status(what, response.status_code, response.reason_phrase)
+        return bytes(response.content)
+
+    return _with_retries(url, environ, attempt, what=what)
+
+
 def _download(
     url: str,
     part: str,
@@ -165,17 +178,28 @@ def _download(
     progress: Callable[[int, int | None], Callable[[int], None]] | None,
 ) -> str:
     """Download ``url`` into ``part`` (resuming what is there); return the sha256 of it all."""
+    return _with_retries(url, environ, lambda client: _attempt(client, url, part, progress))
+
+
+T = TypeVar("T")
+
+
+def _with_retries(
+    url: str, environ: Mapping[str, str], attempt: Callable[[Any], T], *, what: str = ""
+) -> T:
+    """``attempt(client)``, tried again after connection errors, timeouts, 429 and 5xx;
+    messages name ``what`` (default: the file's name)."""
     import httpx
 
     timeout = _setting(environ, "PYV_HTTP_TIMEOUT", 30, whole=False)
     retries = int(_setting(environ, "PYV_HTTP_RETRIES", 5, whole=True))
-    name = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+    name = what or urllib.parse.unquote(url.rsplit("/", 1)[-1])
     with httpx.Client(
         follow_redirects=True, timeout=timeout, trust_env=True, verify=_tls_context(environ)
     ) as client:
-        for attempt in range(retries + 1):
+        for tries in range(retries + 1):
             try:
-                return _attempt(client, url, part, progress)
+                return attempt(client)
             except _Retry as e:
                 reason = str(e)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
@@ -184,14 +208,22 @@ def _download(
                 reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             except httpx.HTTPError as e:
                 raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
-            if attempt == retries:
+            if tries == retries:
                 raise DownloadError(
                     f"cannot download {name} after {retries + 1} tries: {reason}{_via(url)}"
                 )
-            delay = min(BACKOFF * 2**attempt, 8.0)
+            delay = min(BACKOFF * 2**tries, 8.0)
             print(f"pyv: {name}: {reason}; retrying in {delay:.1f} s", file=sys.stderr)
             time.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def _check_status(what: str, status: int, reason: str) -> None:
+    """Nothing for a success; _Retry for 429 and 5xx; a one-line error for the rest."""
+    if status == 429 or status >= 500:
+        raise _Retry(f"HTTP {status}")
+    if status >= 400:
+        raise DownloadError(f"cannot download {what}: HTTP {status} {reason}")
 
 
 def _setting(environ: Mapping[str, str], name: str, default: float, *, whole: bool) -> float:
@@ -262,9 +294,22 @@ class _Retry(Exception):
     """A response worth another try (429, 5xx)."""
 
 
-def _permanent(error: Exception) -> bool:
-    """DNS failures and refused TLS do not get better by retrying."""
-    text = str(error).lower()
+def _permanent(error: BaseException) -> bool:
+    """DNS failures and TLS that fails for good (a certificate that is not trusted, a
+    server that does not speak TLS) do not get better by retrying."""
+    import socket
+    import ssl
+
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return True
+        if isinstance(cause, ssl.SSLError) and not isinstance(
+            cause, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+        ):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    text = str(error).lower()  # in case a layer kept only the message
     return "name or service not known" in text or "certificate" in text
 
 
@@ -288,10 +333,7 @@ def _attempt(
         status = response.status_code
         if status == 416 and have:
             return file_sha256(part)  # the .part file is complete already
-        if status == 429 or status >= 500:
-            raise _Retry(f"HTTP {status}")
-        if status >= 400:
-            raise DownloadError(f"cannot download {url}: HTTP {status} {response.reason_phrase}")
+        _check_status(url, status, response.reason_phrase)
         if status != 206:
             have = 0  # the server sent the whole file: start over
         digest = _hash_prefix(part, have)

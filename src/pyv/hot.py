@@ -123,7 +123,7 @@ def _install(rest: list[str]) -> int | None:
     try:
         return install.install_builds(
             layout,
-            install.requested(layout, words, os.environ),
+            install.requested(layout, words, os.environ, offline="offline" in flags),
             environ=os.environ,
             force="force" in flags,
             offline="offline" in flags,

@@ -153,11 +153,13 @@ def upgrades(
     return builds, notes
 
 
-def requested(layout: Layout, texts: list[str], environ: Mapping[str, str]) -> list[Build]:
+def requested(
+    layout: Layout, texts: list[str], environ: Mapping[str, str], *, offline: bool = False
+) -> list[Build]:
     """The newest build on this platform for each of ``texts`` (``pyv install 3.12 ...``)."""
     from pyv import catalog, platforms
 
-    here = catalog.available(layout, environ)
+    here = catalog.available(layout, environ, offline=offline)
     return choose(here, texts, str(platforms.current(dict(environ))))
 
 

@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import World
-from tests.install.conftest import Builds, Server, build_archive, installed, leftovers, member
+from tests.install.conftest import (
+    Builds,
+    Server,
+    build_archive,
+    entry,
+    installed,
+    leftovers,
+    member,
+)
 
 Capture = pytest.CaptureFixture[str]
 
@@ -764,3 +772,87 @@ def test_plain_install_skips_typer_and_says_what_the_typer_path_says(
         hot = world.pyv(*args, capsys=capsys)
         assert hot == (run(args), *capsys.readouterr()), args
     assert installed(world) == ["3.12.3"]
+
+
+def serve_catalog(builds: Builds, server: Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Serve the catalog itself from the server, and point PYV_CATALOG at its URL."""
+    server.files["/catalog.json"] = builds.path.read_bytes()
+    url = server.base + "/catalog.json"
+    monkeypatch.setenv("PYV_CATALOG", url)
+    return url
+
+
+def test_a_catalog_url_that_fails_is_one_line_and_5xx_is_retried(
+    builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds.add("3.12.3")
+    url = serve_catalog(builds, server, monkeypatch)
+    server.faults["/catalog.json"] = ["500", "404"]
+    code, out, err = world.pyv("install", "--list", capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1] == f"pyv: cannot download the catalog {url}: HTTP 404 Not Found"
+    assert len(err.splitlines()) == 2 and "retrying" in err.splitlines()[0]  # the 500
+    assert server.count("/catalog.json") == 2
+
+
+def test_a_catalog_url_is_kept_for_offline_use_and_for_a_server_that_is_down(
+    builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds.add("3.12.3")
+    url = serve_catalog(builds, server, monkeypatch)
+    code, _, err = world.pyv("install", "--offline", "3.12", capsys=capsys)
+    assert (code, err) == (1, f"pyv: the catalog {url} was never fetched, and --offline is set\n")
+    assert world.pyv("install", "-q", "3.12", capsys=capsys)[0] == 0  # catalog and archive fetched
+    assert world.pyv("uninstall", "-y", "3.12.3", capsys=capsys)[0] == 0
+    asked = len(server.requests)
+    assert world.pyv("install", "--offline", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    assert len(server.requests) == asked  # neither the catalog nor the archive was asked for
+    monkeypatch.setenv("PYV_HTTP_RETRIES", "0")
+    server.faults["/catalog.json"] = ["503"]
+    code, out, err = world.pyv("install", "--list", capsys=capsys)
+    assert (code, out) == (0, "3.12.3 (installed)\n")
+    assert err == (
+        f"pyv: warning: cannot download the catalog {url} after 1 tries: HTTP 503;"
+        " using the copy fetched before\n"
+    )
+
+
+def test_a_saved_catalog_gives_way_to_a_newer_shipped_one(
+    builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyv import catalog
+
+    def listing(version: str, tag: str) -> bytes:
+        key, value = entry(version, server.base + f"/{version}.tar.gz", "0" * 64)
+        return json.dumps({key: {**value, "build": tag}}).encode()
+
+    shipped = world.tmp / "shipped.json"
+    shipped.write_bytes(listing("3.12.3", "20260814"))
+    monkeypatch.setattr(catalog, "SHIPPED", str(shipped))
+    monkeypatch.delenv("PYV_CATALOG")
+    server.files["/newer.json"] = listing("3.15.0", "20260901")
+    assert world.pyv("update-catalog", server.base + "/newer.json", capsys=capsys)[0] == 0
+    saved = world.tmp / "cache" / "catalog.json"
+    assert world.pyv("install", "--list", capsys=capsys)[1] == "3.15.0\n"
+
+    # pyv installed again later, its shipped catalog no newer: the saved one stays in force
+    os.utime(shipped, (time.time() + 10, time.time() + 10))
+    assert world.pyv("install", "--list", capsys=capsys)[1] == "3.15.0\n"
+    assert saved.stat().st_mtime >= shipped.stat().st_mtime  # compared once, not every time
+
+    # a pyv upgrade ships newer builds than the saved list: the saved list goes
+    shipped.write_bytes(listing("3.16.0", "20261001"))
+    os.utime(shipped, (time.time() + 20, time.time() + 20))
+    assert world.pyv("install", "--list", capsys=capsys)[1] == "3.16.0\n"
+    assert not saved.exists()
+
+
+def test_tls_that_cannot_work_is_one_line_at_once(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    """An https URL on a server that speaks plain HTTP: no retries, one line."""
+    builds.add("3.12.3", base=server.base.replace("http://", "https://"))
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 1 and err.count("\n") == 1 and "retrying" not in err, err
+    assert err.startswith("pyv: cannot download cpython-3.12.3+") and "SSL" in err
+    assert installed(world) == []
