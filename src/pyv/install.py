@@ -230,8 +230,10 @@ def checked_archive(path: str, sha256: str | None) -> str:
 
 # -- finishing ---------------------------------------------------------------------------
 
-# python-build-standalone builds with prefix /install; these files carry it.
-_PLACEHOLDER = re.compile(rb"(?<![\w./-])/install(?=[/'\"\s:;]|$)", re.MULTILINE)
+# python-build-standalone builds with prefix /install; these files carry it, as a path
+# of its own or in a compiler flag (-I/install/include, -L/install/lib), never inside
+# another path (/tools/install) or name (/installer).
+_PLACEHOLDER = re.compile(rb"(?:(?<![\w./-])|(?<=-[IL]))/install(?=[/'\"\s:;]|$)", re.MULTILINE)
 
 
 def finish(staged: str, prefix: str) -> None:

@@ -51,7 +51,10 @@ def test_the_install_placeholder_becomes_the_real_prefix(
     deeper = "lib/python3.12/test/data/Makefile"  # test data, left as it is
 
     def more(tar: tarfile.TarFile) -> None:
-        member(tar, f"python/{makefile}", b"prefix=\t\t/install\n")
+        flags = b"LDFLAGS= -L/install/lib -Wl,-rpath,/install/lib -L/tools/install/lib\n"
+        member(
+            tar, f"python/{makefile}", b"prefix=\t\t/install\nCPPFLAGS=-I/install/include\n" + flags
+        )
         member(tar, f"python/{deeper}", b"prefix=/install\n")
         member(tar, "python/bin/python3.12-config", b"prefix_real=/install\n", 0o755)
 
@@ -61,7 +64,10 @@ def test_the_install_placeholder_becomes_the_real_prefix(
     sysconfig = (prefix / "lib/python3.12/_sysconfigdata__linux_x86_64-linux-gnu.py").read_text()
     assert sysconfig == f"build_time_vars = {{'prefix': '{prefix}', 'LIBDIR': '{prefix}/lib'}}\n"
     assert (prefix / "lib/pkgconfig/python3.pc").read_text().startswith(f"prefix={prefix}\n")
-    assert (prefix / makefile).read_text() == f"prefix=\t\t{prefix}\n"
+    assert (prefix / makefile).read_text() == (
+        f"prefix=\t\t{prefix}\nCPPFLAGS=-I{prefix}/include\n"
+        f"LDFLAGS= -L{prefix}/lib -Wl,-rpath,{prefix}/lib -L/tools/install/lib\n"
+    )
     assert (prefix / "bin/python3.12-config").read_text() == f"prefix_real={prefix}\n"
     assert (prefix / deeper).read_text() == "prefix=/install\n"
     assert (prefix / "lib/python3.12/os.py").read_text() == "# not /install/x here: /installer\n"
