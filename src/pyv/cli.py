@@ -387,9 +387,19 @@ def install(
     jobs: int = typer.Option(JOBS, "-j", "--jobs", min=1, help="Downloads at once."),
 ) -> None:
     """Install prebuilt CPython builds (python-build-standalone)."""
+    _check_install_options(
+        list_=list_,
+        versions=bool(requests),
+        from_=from_,
+        sha256=sha256,
+        force=force,
+        list_only=all_platforms or as_json,
+    )
     layout = _layout()
     if list_:
-        _list_available(layout, requests, all_platforms=all_platforms, as_json=as_json)
+        _list_available(
+            layout, requests, all_platforms=all_platforms, as_json=as_json, offline=offline
+        )
     elif from_:
         _install_from(layout, from_, sha256, force=force, offline=offline, quiet=quiet)
     elif requests:
@@ -401,6 +411,28 @@ def install(
             _status(f"the selected versions are installed ({chosen.origin})")
             return
         _install(layout, missing, force=force, offline=offline, quiet=quiet, jobs=jobs)
+
+
+def _check_install_options(
+    *,
+    list_: bool,
+    versions: bool,
+    from_: str | None,
+    sha256: str | None,
+    force: bool,
+    list_only: bool,
+) -> None:
+    """Options of ``pyv install`` that cannot go together are a usage error, not ignored."""
+    if list_ and (from_ or sha256 or force):
+        raise UsageError("--list takes no --from, --sha256 or --force")
+    if list_only and not list_:
+        raise UsageError("--json and --all-platforms go with --list")
+    if from_ and versions:
+        raise UsageError("--from installs the one archive it names: give no VERSIONS with it")
+    if sha256 and not from_:
+        raise UsageError("--sha256 goes with --from (the catalog has every build's sha256)")
+    if sha256 and (len(sha256) != 64 or sha256.lower().strip("0123456789abcdef")):
+        raise UsageError(f"--sha256 takes 64 hexadecimal digits, not `{sha256}'")
 
 
 def _install_from(
@@ -434,16 +466,24 @@ def _install_from(
 
 
 def _list_available(
-    layout: Layout, prefixes: list[str] | None, *, all_platforms: bool, as_json: bool
+    layout: Layout,
+    prefixes: list[str] | None,
+    *,
+    all_platforms: bool,
+    as_json: bool,
+    offline: bool,
 ) -> None:
-    from pyv import catalog
+    from pyv import catalog, platforms
     from pyv.request import VARIANT_NAMES, parse
 
-    builds = catalog.available(layout, os.environ, all_platforms=all_platforms)
+    builds = catalog.available(layout, os.environ, all_platforms=all_platforms, offline=offline)
     if prefixes:
         wanted = [parse(p.rstrip(".")) for p in prefixes]
         builds = [b for b in builds if any(r.matches(b.version, b.variant) for r in wanted)]
-    installed = set(registry.names(layout)) if not all_platforms else set()
+    here = platforms.current(dict(os.environ))
+    # Installed: by name, for this platform's builds (pyv installs no other platform's).
+    names = set(registry.names(layout))
+    installed = {(b.name, b.platform) for b in builds if b.name in names and b.platform == here}
     if as_json:
         rows = [
             {
@@ -453,7 +493,7 @@ def _list_available(
                 "platform": str(b.platform),
                 "url": b.url,
                 "sha256": b.sha256,
-                "installed": b.name in installed,
+                "installed": (b.name, b.platform) in installed,
             }
             for b in builds
         ]
@@ -461,7 +501,7 @@ def _list_available(
         return
     for b in builds:
         where = f"  {b.platform}" if all_platforms else ""
-        print(f"{b.name}{where}{' (installed)' if b.name in installed else ''}")
+        print(f"{b.name}{where}{' (installed)' if (b.name, b.platform) in installed else ''}")
 
 
 @app.command("upgrade")

@@ -125,27 +125,43 @@ def choose(here: list[Build], texts: list[str], platform: str) -> list[Build]:
 def upgrades(
     layout: Layout, here: list[Build], minors: list[str] | None
 ) -> tuple[list[Build], list[str]]:
-    """For each minor (default: every installed one), its newest build if it is newer."""
+    """For each minor (default: every installed one), its newest build if it is newer;
+    and a note on each minor that has nothing newer. A minor asked for by name that has
+    no build at all is an error."""
     from pyv.catalog import best_match
     from pyv.request import parse
 
+    def minor(inst: registry.Installation) -> str:
+        v = inst.request.version
+        return f"{v.release[0]}.{v.release[1]}{inst.request.variant}" if v else ""
+
+    installed = registry.installations(layout)
     if minors:
         lines = [str(parse(m)) for m in minors]
     else:
-        lines = sorted(
-            {
-                f"{v.release[0]}.{v.release[1]}{i.request.variant}"
-                for i in registry.installations(layout)
-                if (v := i.request.version) is not None and v.pre is None
-            }
-        )
+        lines = sorted({minor(i) for i in installed} - {""})
+        if not lines:
+            return [], ["nothing to upgrade: no version is installed"]
     builds, notes = [], []
     for line in lines:
         request = parse(line)
         newest = best_match(here, request)
         have = registry.find(layout, request)
         if newest is None:
-            notes.append(f"{line}: no build for this platform")
+            previews = [
+                i.name
+                for i in installed
+                if minor(i) == line and i.request.version and i.request.version.is_prerelease
+            ]
+            if previews:  # only prereleases installed (3.15.0a1), and no release yet
+                notes.append(f"{line}: no release yet ({', '.join(previews)} installed)")
+            elif minors:
+                raise PyvError(
+                    f"no build of Python `{line}' for this platform",
+                    hint="see `pyv install --list'",
+                )
+            else:
+                notes.append(f"{line}: no build for this platform")
         elif have is not None and have.request.version and have.request.version >= newest.version:
             notes.append(f"{line}: {have.name} is the newest")
         else:

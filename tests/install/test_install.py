@@ -862,3 +862,64 @@ def test_tls_that_cannot_work_is_one_line_at_once(
     assert code == 1 and err.count("\n") == 1 and "retrying" not in err, err
     assert err.startswith("pyv: cannot download cpython-3.12.3+") and "SSL" in err
     assert installed(world) == []
+
+
+def test_install_options_that_do_not_go_together_are_usage_errors(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    builds.add("3.12.3")
+    archive = world.tmp / "a.tar.gz"
+    archive.write_bytes(build_archive("3.12.3"))
+    for args, message in [
+        (["3.13", "--from", str(archive)], "--from installs the one archive it names"),
+        (["3.12", "--sha256", "a" * 64], "--sha256 goes with --from"),
+        (["--from", str(archive), "--sha256", "deadbeef"], "--sha256 takes 64 hexadecimal"),
+        (["--list", "--from", str(archive)], "--list takes no --from"),
+        (["3.12", "--json"], "--json and --all-platforms go with --list"),
+        (["--all-platforms"], "--json and --all-platforms go with --list"),
+    ]:
+        code, out, err = world.pyv("install", *args, capsys=capsys)
+        assert (code, out) == (2, ""), args
+        assert err.startswith(f"pyv: {message}") and err.count("\n") == 1, err
+    assert installed(world) == []
+    assert not (world.tmp / "cache").exists()  # nothing was fetched, no lock file left
+
+
+def test_all_platforms_marks_this_platforms_installed_builds(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    builds.add("3.12.3")
+    builds.add("3.12.3", platform="darwin-aarch64-none")
+    world.pyv("install", "3.12.3", capsys=capsys)
+    assert world.pyv("install", "--list", "--all-platforms", capsys=capsys)[1] == (
+        "3.12.3  darwin-aarch64-none\n3.12.3  linux-x86_64-gnu (installed)\n"
+    )
+    rows = json.loads(world.pyv("install", "--list", "--all-platforms", "--json", capsys=capsys)[1])
+    assert [(r["platform"], r["installed"]) for r in rows] == [
+        ("darwin-aarch64-none", False),
+        ("linux-x86_64-gnu", True),
+    ]
+
+
+def test_upgrade_says_what_it_cannot_do(builds: Builds, world: World, capsys: Capture) -> None:
+    builds.add("3.15.0a1")
+    builds.add("3.12.3")
+    assert world.pyv("upgrade", capsys=capsys) == (
+        0,
+        "",
+        "nothing to upgrade: no version is installed\n",
+    )
+    assert world.pyv("install", "-q", "3.15.0a1", capsys=capsys)[0] == 0
+    assert world.pyv("upgrade", capsys=capsys) == (
+        0,
+        "",
+        "3.15: no release yet (3.15.0a1 installed)\n",
+    )
+    assert world.pyv("upgrade", "3.11", capsys=capsys) == (
+        1,
+        "",
+        "pyv: no build of Python `3.11' for this platform; see `pyv install --list'\n",
+    )
+    builds.add("3.15.0")  # the release comes out: the preview's minor moves to it
+    assert world.pyv("upgrade", capsys=capsys) == (0, "", "installed 3.15.0\n")
+    assert os.readlink(world.root / "versions" / "3.15") == "3.15.0"
