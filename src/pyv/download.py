@@ -126,7 +126,13 @@ def fetch(
             _copy_file(source, final + ".part")
             actual = file_sha256(final + ".part")
         else:
+            resumed = os.path.exists(final + ".part")
             actual = _download(source, final + ".part", environ, progress)
+            if actual != sha256 and resumed:
+                # What an earlier, interrupted run left was not the start of this file
+                # (damaged, or another file): once more, from the first byte.
+                os.unlink(final + ".part")
+                actual = _download(source, final + ".part", environ, progress)
         if actual != sha256:
             os.unlink(final + ".part")
             raise DownloadError(

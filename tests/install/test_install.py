@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -923,3 +924,20 @@ def test_upgrade_says_what_it_cannot_do(builds: Builds, world: World, capsys: Ca
     builds.add("3.15.0")  # the release comes out: the preview's minor moves to it
     assert world.pyv("upgrade", capsys=capsys) == (0, "", "installed 3.15.0\n")
     assert os.readlink(world.root / "versions" / "3.15") == "3.15.0"
+
+
+@pytest.mark.parametrize("size", [100_000, 5_000_000])
+def test_a_damaged_partial_download_is_started_over_once(
+    builds: Builds, world: World, server: Server, capsys: Capture, size: int
+) -> None:
+    """A .part file that is not the start of the archive (smaller, or larger than it)."""
+    data = build_archive("3.12.3", padding=400_000)
+    path = builds.add("3.12.3", data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    name = "cpython-3.12.3+20260814-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+    part = world.tmp / "cache" / "downloads" / sha256 / (name + ".part")
+    part.parent.mkdir(parents=True)
+    part.write_bytes(os.urandom(size))
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    assert [r for p, r in server.requests if p == path][-1] is None  # the whole file, again
+    assert not part.exists()
