@@ -102,6 +102,8 @@ def extract(archive: str, dest: str) -> None:
             raise ArchiveError(f"unsafe member in archive (a link as the top folder): {top}")
         if os.path.isdir(os.path.join(source, "bin")):
             check_links(raw, top, links)
+            if not os.path.isfile(os.path.join(source, "bin", "python3")):
+                raise ArchiveError(f"{filename} has no {top}/bin/python3: not a CPython build")
             for entry in os.listdir(source):
                 os.rename(os.path.join(source, entry), os.path.join(dest, entry))
             shutil.rmtree(raw)
@@ -377,7 +379,12 @@ def _number(field: bytes) -> int:
         value = int.from_bytes(field[1:], "big")
         return -value if field[0] == 0xFF else value
     text = field.split(b"\0", 1)[0].strip()
-    return int(text, 8) if text else 0
+    try:
+        return int(text, 8) if text else 0
+    except ValueError:
+        raise ValueError(
+            "not a tar archive, or a damaged one (a header number is not octal)"
+        ) from None
 
 
 def _pax_records(data: bytes) -> dict[str, bytes]:

@@ -60,7 +60,18 @@ def install(
         "sha256": build.sha256,
         "release": build.tag,
     }
-    return install_archive(layout, archive, build.name, receipt, force=force)
+    try:
+        return install_archive(layout, archive, build.name, receipt, force=force)
+    except ArchiveError as e:
+        from pyv import platforms
+
+        machine = platforms.detect()
+        if build.platform != machine and isinstance(e.__cause__, link.ProbeError):
+            raise ArchiveError(
+                f"the {build.platform} build of {build.name} does not run on this machine"
+                f" ({machine}), so pyv cannot check it: nothing was installed"
+            ) from None
+        raise
 
 
 def install_archive(
@@ -76,7 +87,7 @@ def install_archive(
         # The interpreter starts while the files are fixed; it reads none of them.
         probe = link.start_probe(os.path.join(staged, "bin", "python3"))
         finish(staged, prefix)
-        found = link.read_probe(probe)
+        found = _probed(probe, archive)
         if found.name != name.partition("+")[0]:
             raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
         registry.write_receipt(staged, receipt)
@@ -94,9 +105,18 @@ def install_unnamed(
     with registry.lock(layout):
         probe = registry.scratch_dir(layout, "probe")
         extract(archive, probe)
-        name = link.inspect(os.path.join(probe, "bin", "python3")).name
+        name = _probed(link.start_probe(os.path.join(probe, "bin", "python3")), archive).name
         shutil.rmtree(probe)
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
+
+
+def _probed(probe: link.Probe, archive: str) -> link.Interpreter:
+    """What the archive's interpreter says; an error naming the archive if it cannot say."""
+    try:
+        return link.read_probe(probe)
+    except link.ProbeError as e:
+        filename = os.path.basename(archive)
+        raise ArchiveError(f"the bin/python3 of {filename} {e.reason}") from e
 
 
 # -- what to install ---------------------------------------------------------------------

@@ -56,7 +56,7 @@ class Interpreter:
 
 @dataclass(frozen=True)
 class Probe:
-    """An interpreter started by ``start_probe``, or why it could not be."""
+    """An interpreter started by ``start_probe``, or why it could not be started."""
 
     executable: str
     process: subprocess.Popen[str] | None
@@ -93,27 +93,35 @@ def start_probe(executable: str) -> Probe:
             text=True,
         )
     except OSError as e:
-        return Probe(executable, None, f"{executable} could not be run: {e}")
+        return Probe(executable, None, f"could not be run: {e.strerror or e}")
     return Probe(executable, process, "")
+
+
+class ProbeError(InterpreterError):
+    """An interpreter that did not answer pyv's questions; ``reason`` says how."""
+
+    def __init__(self, executable: str, reason: str) -> None:
+        super().__init__(f"{executable} {reason}")
+        self.reason = reason
 
 
 def read_probe(probe: Probe) -> Interpreter:
     """What the interpreter ``start_probe`` started says about itself."""
     executable, process = probe.executable, probe.process
     if process is None:
-        raise InterpreterError(probe.error)
+        raise ProbeError(executable, probe.error)
     try:
         stdout, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired as e:
+    except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
-        raise InterpreterError(f"{executable} could not be run: {e}") from None
+        raise ProbeError(executable, "did not answer within 30 seconds") from None
     lines = stdout.splitlines()
     if process.returncode != 0 or len(lines) != 7:
-        raise InterpreterError(f"{executable} did not answer as a Python interpreter")
+        raise ProbeError(executable, "did not answer as a Python interpreter")
     implementation, release, level, serial, free_threaded, debug, prefix = lines
     if implementation != "CPython":
-        raise InterpreterError(f"{executable} is {implementation}; pyv manages CPython only")
+        raise ProbeError(executable, f"is {implementation}; pyv manages CPython only")
     pre = f"{_LEVELS.get(level, '')}{serial}" if _LEVELS.get(level) else ""
     variant = ("t" if free_threaded == "1" else "") + ("d" if debug == "1" else "")
     return Interpreter(executable=executable, name=f"{release}{pre}{variant}", prefix=prefix)

@@ -13,7 +13,7 @@ import platform
 import sys
 from dataclasses import dataclass
 
-from pyv.errors import UsageError
+from pyv.errors import PyvError
 
 _ARCHES = {
     "x86_64": "x86_64",
@@ -46,7 +46,7 @@ def parse(text: str) -> Platform:
     """``linux-x86_64-gnu`` -> Platform; a usage error for anything else."""
     parts = text.strip().split("-")
     if len(parts) != 3 or not all(parts):
-        raise UsageError(f"invalid platform `{text}': expected OS-ARCH-LIBC, e.g. linux-x86_64-gnu")
+        raise PyvError(f"invalid platform `{text}': expected OS-ARCH-LIBC, e.g. linux-x86_64-gnu")
     return Platform(*parts)
 
 
@@ -54,7 +54,15 @@ def current(environ: dict[str, str] | None = None) -> Platform:
     """The platform of this machine (or of PYV_PLATFORM)."""
     override = (environ if environ is not None else os.environ).get("PYV_PLATFORM")
     if override:
-        return parse(override)
+        try:
+            return parse(override)
+        except PyvError as e:
+            raise PyvError(f"PYV_PLATFORM: {e.message}") from None
+    return detect()
+
+
+def detect() -> Platform:
+    """The platform of this machine, whatever PYV_PLATFORM says."""
     machine = platform.machine().lower()
     arch = _ARCHES.get(machine, machine)
     if sys.platform.startswith("linux"):

@@ -941,3 +941,71 @@ def test_a_damaged_partial_download_is_started_over_once(
     assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
     assert [r for p, r in server.requests if p == path][-1] is None  # the whole file, again
     assert not part.exists()
+
+
+def test_an_interpreter_that_does_not_answer_is_named_by_its_archive(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    def broken(tar: tarfile.TarFile) -> None:
+        member(tar, "python/bin/python3", b"#!/bin/sh\nexit 3\n", 0o755)
+
+    builds.add("3.12.3", build_archive("3.12.3", extra=broken))
+    name = "cpython-3.12.3+20260814-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+    assert world.pyv("install", "3.12", capsys=capsys) == (
+        1,
+        "",
+        f"pyv: the bin/python3 of {name} did not answer as a Python interpreter\n",
+    )
+    assert installed(world) == []
+
+
+def test_an_archive_without_bin_python3_is_refused(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        member(tar, "python/bin/python3.12", b"#!/bin/sh\n", 0o755)
+    builds.add("3.12.3", buf.getvalue())
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert code == 1 and err.endswith(" has no python/bin/python3: not a CPython build\n"), err
+
+
+def test_a_build_for_another_platform_that_cannot_run_here_is_refused(
+    builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyv import platforms
+
+    here = str(platforms.detect())
+    other = "linux-riscv64-gnu" if "riscv64" not in here else "linux-s390x-gnu"
+
+    def foreign(tar: tarfile.TarFile) -> None:  # an executable this kernel cannot start
+        member(tar, "python/bin/python3", b"\x7fELF\x02\x01\x01" + bytes(57), 0o755)
+
+    builds.add("3.12.3", build_archive("3.12.3", extra=foreign), platform=other)
+    monkeypatch.setenv("PYV_PLATFORM", other)
+    assert world.pyv("install", "--list", capsys=capsys)[1] == "3.12.3\n"
+    assert world.pyv("install", "3.12", capsys=capsys) == (
+        1,
+        "",
+        f"pyv: the {other} build of 3.12.3 does not run on this machine ({here}),"
+        " so pyv cannot check it: nothing was installed\n",
+    )
+    assert installed(world) == []
+    monkeypatch.setenv("PYV_PLATFORM", "bogus")
+    assert world.pyv("install", "3.12", capsys=capsys) == (
+        1,
+        "",
+        "pyv: PYV_PLATFORM: invalid platform `bogus': expected OS-ARCH-LIBC,"
+        " e.g. linux-x86_64-gnu\n",
+    )
+
+
+def test_a_file_that_is_not_an_archive_is_one_plain_line(world: World, capsys: Capture) -> None:
+    text = world.tmp / "passwd"
+    text.write_text("root:x:0:0:root:/root:/bin/bash\n" * 40)
+    code, _, err = world.pyv("install", "--from", str(text), capsys=capsys)
+    assert (code, err) == (
+        1,
+        "pyv: passwd is corrupt or truncated: not a tar archive, or a damaged one"
+        " (a header number is not octal)\n",
+    )

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from pyv import catalog, platforms
-from pyv.errors import UsageError
+from pyv.errors import PyvError
 from pyv.paths import Layout
 from pyv.request import parse
 
@@ -24,7 +24,7 @@ def test_this_machine_is_detected_as_the_catalog_spells_it() -> None:
 
 def test_pyv_platform_overrides_detection() -> None:
     assert str(platforms.current({"PYV_PLATFORM": "linux-aarch64-musl"})) == "linux-aarch64-musl"
-    with pytest.raises(UsageError, match="expected OS-ARCH-LIBC"):
+    with pytest.raises(PyvError, match="expected OS-ARCH-LIBC"):
         platforms.current({"PYV_PLATFORM": "linux"})
 
 
