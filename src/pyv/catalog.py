@@ -11,6 +11,7 @@ and uv. It comes from, first to last:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import urllib.parse
@@ -167,11 +168,13 @@ def _local(layout: Layout) -> str:
     shipped = os.path.getmtime(SHIPPED)
     if saved >= shipped:
         return refreshed
-    if _newest(refreshed) > _newest(SHIPPED):
-        os.utime(refreshed, (shipped, shipped))  # not compared again
-        return refreshed
-    os.unlink(refreshed)
-    return SHIPPED
+    keep = _newest(refreshed) > _newest(SHIPPED)
+    with contextlib.suppress(OSError):  # another pyv may have settled it first
+        if keep:
+            os.utime(refreshed, (shipped, shipped))  # not compared again
+        else:
+            os.unlink(refreshed)
+    return refreshed if keep else SHIPPED
 
 
 def _newest(path: str) -> str:
