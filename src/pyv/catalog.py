@@ -108,10 +108,12 @@ def _text(value: object) -> str:
 
 
 def _sha256(value: object) -> str:
-    text = _text(value).lower()
-    if len(text) != 64 or text.strip("0123456789abcdef"):
+    from pyv.download import is_sha256
+
+    text = _text(value)
+    if not is_sha256(text):
         raise ValueError("not a sha256")
-    return text
+    return text.lower()
 
 
 def load(

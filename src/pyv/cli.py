@@ -23,7 +23,7 @@ except ImportError:  # older typer (the newest for Python 3.9 and 3.10) uses cli
     from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 from pyv import __version__, hot, registry, runner, selection, versionfile
-from pyv.download import JOBS
+from pyv.download import JOBS, is_sha256
 from pyv.errors import EXIT_USAGE, PyvError, UsageError, VersionNotInstalled, report, warn
 from pyv.paths import Layout, from_environ
 
@@ -431,7 +431,7 @@ def _check_install_options(
         raise UsageError("--from installs the one archive it names: give no VERSIONS with it")
     if sha256 and not from_:
         raise UsageError("--sha256 goes with --from (the catalog has every build's sha256)")
-    if sha256 and (len(sha256) != 64 or sha256.lower().strip("0123456789abcdef")):
+    if sha256 and not is_sha256(sha256):
         raise UsageError(f"--sha256 takes 64 hexadecimal digits, not `{sha256}'")
 
 
@@ -481,9 +481,11 @@ def _list_available(
         wanted = [parse(p.rstrip(".")) for p in prefixes]
         builds = [b for b in builds if any(r.matches(b.version, b.variant) for r in wanted)]
     here = platforms.current(dict(os.environ))
-    # Installed: by name, for this platform's builds (pyv installs no other platform's).
     names = set(registry.names(layout))
-    installed = {(b.name, b.platform) for b in builds if b.name in names and b.platform == here}
+
+    def installed(b: catalog.Build) -> bool:  # only this platform's builds: pyv installs no other
+        return b.name in names and b.platform == here
+
     if as_json:
         rows = [
             {
@@ -493,7 +495,7 @@ def _list_available(
                 "platform": str(b.platform),
                 "url": b.url,
                 "sha256": b.sha256,
-                "installed": (b.name, b.platform) in installed,
+                "installed": installed(b),
             }
             for b in builds
         ]
@@ -501,7 +503,7 @@ def _list_available(
         return
     for b in builds:
         where = f"  {b.platform}" if all_platforms else ""
-        print(f"{b.name}{where}{' (installed)' if (b.name, b.platform) in installed else ''}")
+        print(f"{b.name}{where}{' (installed)' if installed(b) else ''}")
 
 
 @app.command("upgrade")

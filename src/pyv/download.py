@@ -143,6 +143,11 @@ def fetch(
     return final
 
 
+def is_sha256(text: str) -> bool:
+    """Whether ``text`` is a sha256 written out: 64 hexadecimal digits."""
+    return len(text) == 64 and not text.lower().strip("0123456789abcdef")
+
+
 def file_sha256(path: str) -> str:
     """The sha256 of a file, read in chunks."""
     import hashlib  # 2 ms: not for every command that reads JOBS

@@ -62,11 +62,11 @@ def install(
     }
     try:
         return install_archive(layout, archive, build.name, receipt, force=force)
-    except ArchiveError as e:
+    except NotRunnable:
         from pyv import platforms
 
         machine = platforms.detect()
-        if build.platform != machine and isinstance(e.__cause__, link.ProbeError):
+        if build.platform != machine:
             raise ArchiveError(
                 f"the {build.platform} build of {build.name} does not run on this machine"
                 f" ({machine}), so pyv cannot check it: nothing was installed"
@@ -110,13 +110,17 @@ def install_unnamed(
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
 
 
+class NotRunnable(ArchiveError):
+    """An archive whose interpreter does not answer pyv's questions."""
+
+
 def _probed(probe: link.Probe, archive: str) -> link.Interpreter:
     """What the archive's interpreter says; an error naming the archive if it cannot say."""
     try:
         return link.read_probe(probe)
     except link.ProbeError as e:
         filename = os.path.basename(archive)
-        raise ArchiveError(f"the bin/python3 of {filename} {e.reason}") from e
+        raise NotRunnable(f"the bin/python3 of {filename} {e.reason}") from None
 
 
 # -- what to install ---------------------------------------------------------------------

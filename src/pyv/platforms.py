@@ -43,7 +43,7 @@ class Platform:
 
 
 def parse(text: str) -> Platform:
-    """``linux-x86_64-gnu`` -> Platform; a usage error for anything else."""
+    """``linux-x86_64-gnu`` -> Platform; an error for anything else."""
     parts = text.strip().split("-")
     if len(parts) != 3 or not all(parts):
         raise PyvError(f"invalid platform `{text}': expected OS-ARCH-LIBC, e.g. linux-x86_64-gnu")

@@ -51,6 +51,14 @@ def member(
     tar.addfile(info, io.BytesIO(data) if data else None)
 
 
+def tar_gz(add: Callable[[tarfile.TarFile], None]) -> bytes:
+    """A .tar.gz holding what ``add`` puts in it."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        add(tar)
+    return buf.getvalue()
+
+
 def build_archive(
     version: str,
     *,

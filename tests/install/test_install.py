@@ -24,6 +24,7 @@ from tests.install.conftest import (
     installed,
     leftovers,
     member,
+    tar_gz,
 )
 
 Capture = pytest.CaptureFixture[str]
@@ -242,13 +243,14 @@ def test_a_top_folder_that_is_a_link_out_moves_and_deletes_nothing(
     (victim / "bin/python3").write_bytes(b"#!/bin/sh\nexit 1\n")
     (victim / "precious.txt").write_text("keep me")
     climb = "../" * (len(Path(world.root).parts) + 4)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+
+    def link_out(tar: tarfile.TarFile) -> None:
         if top != "python":
             member(tar, "python", type=tarfile.DIRTYPE, mode=0o755)
         target = victim / "bin" if top == "python/bin" else victim
         member(tar, top, type=tarfile.SYMTYPE, linkname=climb + str(target).lstrip("/"))
-    data = buf.getvalue()
+
+    data = tar_gz(link_out)
     if how == "install":
         builds.add("3.12.3", data)
         code, _, err = world.pyv("install", "3.12", capsys=capsys)
@@ -267,10 +269,7 @@ def test_a_top_folder_that_is_a_link_out_moves_and_deletes_nothing(
 def test_an_archive_that_is_not_python_is_refused(
     builds: Builds, world: World, capsys: Capture
 ) -> None:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        member(tar, "something/else", b"x")
-    builds.add("3.12.3", buf.getvalue())
+    builds.add("3.12.3", tar_gz(lambda tar: member(tar, "something/else", b"x")))
     code, _, err = world.pyv("install", "3.12", capsys=capsys)
     assert code == 1 and "not a python-build-standalone archive" in err
     assert installed(world) == []
@@ -962,10 +961,9 @@ def test_an_interpreter_that_does_not_answer_is_named_by_its_archive(
 def test_an_archive_without_bin_python3_is_refused(
     builds: Builds, world: World, capsys: Capture
 ) -> None:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        member(tar, "python/bin/python3.12", b"#!/bin/sh\n", 0o755)
-    builds.add("3.12.3", buf.getvalue())
+    builds.add(
+        "3.12.3", tar_gz(lambda tar: member(tar, "python/bin/python3.12", b"#!/bin/sh\n", 0o755))
+    )
     code, _, err = world.pyv("install", "3.12", capsys=capsys)
     assert code == 1 and err.endswith(" has no python/bin/python3: not a CPython build\n"), err
 
