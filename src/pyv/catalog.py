@@ -193,9 +193,9 @@ def _newest(path: str) -> str:
 
 def _save(path: str, data: Any) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    os.replace(path + ".tmp", path)
+    from pyv import atomic
+
+    atomic.write(path, json.dumps(data))
 
 
 def _builds_of(data: Any) -> dict[str, Any]:

@@ -277,9 +277,14 @@ def _set_or_show(path: str, requests: list[str] | None, *, force: bool, unset: b
         return True
     if not requests:
         return False
-    names = _checked(_layout(), requests, force=force)
+    layout = _layout()
+    names = _checked(layout, requests, force=force)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    versionfile.write(path, names)
+    if path == layout.global_file:  # in the root: a writer like any other
+        with registry.lock(layout):
+            versionfile.write(path, names)
+    else:
+        versionfile.write(path, names, temp_dir=layout.root)
     return True
 
 
@@ -633,11 +638,20 @@ def import_(
 
 
 @app.command("doctor")
-def doctor() -> None:
+def doctor(
+    fix: bool = typer.Option(
+        False, "--fix", help="Repair what a killed pyv left: aliases, shims, temporary files."
+    ),
+) -> None:
     """Report what stops pyv from working here, with the fix for each."""
     from pyv import doctor as checks
 
-    found = checks.problems(_layout(), os.environ)
+    layout = _layout()
+    if fix:
+        with registry.lock(layout) as repairs:
+            for line in repairs.lines():
+                print(f"fixed: {line}")
+    found = checks.problems(layout, os.environ)
     for problem in found:
         print(f"problem: {problem}")
     if not found:
@@ -650,14 +664,13 @@ def doctor() -> None:
 
 @app.command("rehash")
 def rehash(quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing.")) -> None:
-    """Place a shim for every command of every installed version."""
-    from pyv import shims
-
+    """Place a shim for every command of every installed version, and repair alias links."""
     layout = _layout()
-    with registry.lock(layout, quiet=quiet):
-        added, removed = shims.rehash(layout)
-    if not quiet and (added or removed):
-        _status(f"shims: {len(added)} added, {len(removed)} removed")
+    with registry.lock(layout, quiet=quiet) as repairs:
+        pass  # taking the lock runs the reconcile step, which rehashes
+    if not quiet:
+        for line in repairs.lines():
+            _status(line)
 
 
 @app.command("init")

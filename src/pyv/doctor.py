@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pyv import registry, runner, selection, shell, shims
+from pyv import atomic, reconcile, runner, selection, shell, versionfile
 from pyv.errors import PyvError
 from pyv.paths import Layout
 
@@ -15,13 +15,8 @@ def problems(layout: Layout, environ: Mapping[str, str]) -> list[str]:
     found = []
     found += _path(layout, environ)
     found += _selection(layout, environ)
-    found += _shims(layout)
-    scratch = os.listdir(layout.scratch) if os.path.isdir(layout.scratch) else []
-    if scratch:
-        found.append(
-            f"{len(scratch)} leftover folder(s) in {layout.scratch} (an interrupted install); "
-            "the next install or uninstall removes them, or run `pyv rehash`"
-        )
+    found += reconcile.problems(layout)
+    found += _version_file_temps(environ)
     user_shell = os.path.basename(environ.get("SHELL", ""))
     if user_shell and user_shell not in shell.SHELLS:
         found.append(
@@ -62,28 +57,13 @@ def _selection(layout: Layout, environ: Mapping[str, str]) -> list[str]:
     ]
 
 
-def _shims(layout: Layout) -> list[str]:
-    if not registry.names(layout):
-        return []
-    wanted = shims.commands(layout)
+def _version_file_temps(environ: Mapping[str, str]) -> list[str]:
+    """Temporary files a killed `pyv local' left beside the .python-version in force."""
     try:
-        present = {
-            e.name
-            for e in os.scandir(layout.shims)
-            if e.is_symlink() and os.readlink(e.path) == shims.SHIM_FILE
-        }
-        with open(os.path.join(layout.shims, shims.SHIM_FILE), encoding="utf-8") as f:
-            current = f.read() == shims.render(layout)
+        found = versionfile.find(versionfile.working_dir(environ))
     except OSError:
-        present, current = set(), False
-    issues = []
-    if wanted - present or present - wanted:
-        issues.append(
-            f"shims are stale ({len(wanted - present)} missing, {len(present - wanted)} extra); "
-            "run `pyv rehash`"
-        )
-    elif not current:
-        issues.append(
-            "the shim script is out of date (pyv moved or was upgraded); run `pyv rehash`"
-        )
-    return issues
+        return []
+    stale = atomic.stale(os.path.dirname(found)) if found else []
+    if not stale:
+        return []
+    return [f"{stale[0]} was left by a killed pyv; delete it, or run `pyv local` there again"]

@@ -9,15 +9,16 @@
    interpreter and check its version, write the receipt last;
 3. one rename into ``versions/<name>``, then alias links and shims are brought up to date.
 
-A kill at any moment leaves a scratch folder, which the next lock holder removes,
-and versions/ as it was.
+A failure removes the scratch folder before the error is shown. A kill at any moment
+leaves versions/ as it was, or the new version in it with its aliases and shims still
+to come: the next lock holder's reconcile step (pyv.reconcile) removes the scratch
+folder or finishes those.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -43,7 +44,8 @@ def install(
 ) -> bool:
     """Install ``build``; False if it was installed already (and not ``force``)."""
     if not force and build.name in registry.names(layout):
-        return False
+        with registry.lock(layout):  # its reconcile step repairs what a crash left undone
+            return False
     archive = download.fetch(
         build.url,
         build.sha256,
@@ -78,10 +80,9 @@ def install_archive(
     layout: Layout, archive: str, name: str, receipt: dict[str, Any], *, force: bool = False
 ) -> bool:
     """Install a verified archive as ``name`` (under the lock; see the module docstring)."""
-    with registry.lock(layout):
+    with registry.lock(layout), registry.scratch(layout, "install") as staged:
         if name in registry.names(layout) and not force:
             return False
-        staged = registry.scratch_dir(layout, "install")
         prefix = os.path.join(layout.versions, name)
         extract(archive, staged)
         # The interpreter starts while the files are fixed; it reads none of them.
@@ -102,11 +103,9 @@ def install_unnamed(
     layout: Layout, archive: str, receipt: dict[str, Any], *, force: bool = False
 ) -> tuple[str, bool]:
     """Install an archive whose version is learnt by running it (``--from``)."""
-    with registry.lock(layout):
-        probe = registry.scratch_dir(layout, "probe")
+    with registry.lock(layout), registry.scratch(layout, "probe") as probe:
         extract(archive, probe)
         name = _probed(link.start_probe(os.path.join(probe, "bin", "python3")), archive).name
-        shutil.rmtree(probe)
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
 
 

@@ -141,14 +141,13 @@ def link(layout: Layout, path: str, *, name: str | None = None) -> tuple[str, bo
             f"cannot name {executable} `{name}': it is Python {found.name}",
             hint=f"use {found.name} or a label such as {found.name}+mine",
         )
-    with registry.lock(layout):
+    with registry.lock(layout), registry.scratch(layout, "link") as staged:
         if name in registry.names(layout):
             if registry.read_receipt(layout, name).get("prefix") == found.prefix:
                 return name, False
             raise RegistryError(
                 f"{name} is installed already", hint=f"link it as --name {name}+LABEL"
             )
-        staged = registry.scratch_dir(layout, "link")
         _make_bin(staged, found)
         registry.write_receipt(
             staged,

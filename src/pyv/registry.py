@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from typing import Any
 
+    from pyv.reconcile import Repairs
     from pyv.request import PythonRequest
 
 
@@ -191,14 +192,21 @@ def get(layout: Layout, text: str) -> Installation:
 # -- changes (under the lock) ------------------------------------------------------------
 
 
-def lock(layout: Layout, *, quiet: bool = False) -> AbstractContextManager[object]:
-    """Hold the registry lock; waits (saying so) while another pyv process holds it."""
+def lock(layout: Layout, *, quiet: bool = False) -> AbstractContextManager[Repairs]:
+    """Hold the registry lock; waits (saying so) while another pyv process holds it.
+
+    The holder first runs the reconcile step (pyv.reconcile), so whatever a killed
+    writer left half-done is repaired before anything else changes; the context
+    value says what it repaired.
+    """
     import contextlib
 
     from pyv.lock import FileLock, Timeout
 
     @contextlib.contextmanager
-    def held() -> Iterator[object]:
+    def held() -> Iterator[Repairs]:
+        from pyv import reconcile
+
         os.makedirs(layout.root, exist_ok=True)
         file_lock = FileLock(layout.lock)
         try:
@@ -211,37 +219,17 @@ def lock(layout: Layout, *, quiet: bool = False) -> AbstractContextManager[objec
             except Timeout:
                 raise RegistryError(f"{layout.lock} is still locked after 15 minutes") from None
         try:
-            _clean_scratch(layout)
-            yield file_lock
+            yield reconcile.run(layout)
         finally:
             file_lock.release()
 
     return held()
 
 
-def _clean_scratch(layout: Layout) -> None:
-    """Remove what killed processes left in the scratch folder (we hold the lock)."""
-    import shutil
-
-    try:
-        leftovers = os.listdir(layout.scratch)
-    except FileNotFoundError:
-        return
-    for name in leftovers:
-        path = os.path.join(layout.scratch, name)
-        if name.startswith(REPLACED):
-            _restore(layout, path)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with _suppress_oserror():
-                os.unlink(path)
-
-
 REPLACED = "replaced-"  # scratch folders holding an installation that --force replaces
 
 
-def _restore(layout: Layout, folder: str) -> None:
+def restore(layout: Layout, folder: str) -> None:
     """Put back an installation whose replacement was killed before it arrived."""
     for name in os.listdir(folder):
         old = os.path.join(folder, name)
@@ -255,13 +243,38 @@ def _restore(layout: Layout, folder: str) -> None:
 
 
 def scratch_dir(layout: Layout, purpose: str) -> str:
-    """A new empty folder in the scratch area (call under the lock)."""
+    """A new empty folder in the scratch area, named for this process (under the lock)."""
     import tempfile
 
     os.makedirs(layout.scratch, exist_ok=True)
-    folder = tempfile.mkdtemp(prefix=f"{purpose}-", dir=layout.scratch)
+    folder = tempfile.mkdtemp(prefix=f"{purpose}-{os.getpid()}-", dir=layout.scratch)
     os.chmod(folder, 0o755)  # it becomes an installation other users may run
     return folder
+
+
+def scratch(layout: Layout, purpose: str) -> AbstractContextManager[str]:
+    """A scratch folder that is gone when the block ends, whether it succeeded or failed:
+    a failed install frees its disk space at once, not at the next pyv command."""
+    import contextlib
+    import shutil
+
+    @contextlib.contextmanager
+    def made() -> Iterator[str]:
+        folder = scratch_dir(layout, purpose)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return made()
+
+
+def owner(scratch_name: str) -> int | None:
+    """The process that made a scratch entry (``PURPOSE-PID-XXXX``), if it names one."""
+    parts = scratch_name.split("-")
+    if len(parts) >= 3 and parts[-2].isdigit():
+        return int(parts[-2])
+    return None
 
 
 def write_receipt(folder: str, receipt: dict[str, Any]) -> None:
@@ -300,7 +313,7 @@ def replace(layout: Layout, staged: str, name: str) -> str:
 
     Two renames: the old one into the scratch area, the new one into versions/. A kill
     between them leaves both whole in the scratch area, and the next lock holder puts
-    the old one back (see _clean_scratch): the old state or the new, nothing lost.
+    the old one back (see pyv.reconcile): the old state or the new, nothing lost.
     """
     import shutil
 
@@ -312,7 +325,7 @@ def replace(layout: Layout, staged: str, name: str) -> str:
     try:
         target = commit(layout, staged, name)
     except BaseException:  # an error or ^C, not a kill: put the old one back now
-        _restore(layout, aside)
+        restore(layout, aside)
         raise
     shutil.rmtree(aside, ignore_errors=True)
     return target
@@ -362,16 +375,10 @@ def update_aliases(layout: Layout) -> None:
         entries = list(os.scandir(layout.versions))
     except FileNotFoundError:
         return
-    from pyv.request import parse
-
     for entry in entries:
         if not entry.is_symlink() or entry.name in wanted:
             continue
-        try:
-            ours = parse(entry.name).kind == "prefix"
-        except InvalidRequest:
-            ours = False
-        if ours:  # a stale alias; other links in versions/ belong to the user
+        if is_alias_name(entry.name):  # a stale alias; other links belong to the user
             os.unlink(entry.path)
     for alias, target in wanted.items():
         path = os.path.join(layout.versions, alias)
@@ -379,11 +386,19 @@ def update_aliases(layout: Layout) -> None:
             continue
         if os.path.lexists(path) and not os.path.islink(path):
             continue  # a real folder by that name is not ours to replace
-        tmp = os.path.join(layout.versions, f".{alias}.{os.getpid()}.link")
-        with _suppress_oserror():
-            os.unlink(tmp)
-        os.symlink(target, tmp)
-        os.replace(tmp, path)
+        from pyv import atomic
+
+        atomic.symlink(target, path)
+
+
+def is_alias_name(name: str) -> bool:
+    """True if ``name`` has the form of an alias pyv keeps (``3.12``, ``3``, ``3.13t``)."""
+    from pyv.request import parse
+
+    try:
+        return parse(name).kind == "prefix"
+    except InvalidRequest:
+        return False
 
 
 def _fsync_dir(path: str) -> None:

@@ -141,9 +141,8 @@ def write_init(layout: Layout, shell: str) -> str:
     folder = os.path.join(layout.root, "shell")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"init.{shell}")
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(f"# Written by `pyv init --write {shell}`; run it again after moving pyv.\n")
-        f.write(init_code(layout, shell))
-    os.replace(tmp, path)
+    from pyv import atomic
+
+    header = f"# Written by `pyv init --write {shell}`; run it again after moving pyv.\n"
+    atomic.write(path, header + init_code(layout, shell))
     return path

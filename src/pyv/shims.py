@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pyv import registry
+from pyv import atomic, registry
 from pyv.paths import Layout
 
 SHIM_FILE = ".pyv-shim"
@@ -72,12 +72,7 @@ def rehash(layout: Layout) -> tuple[set[str], set[str]]:
     for command in sorted(present - wanted):
         os.unlink(os.path.join(layout.shims, command))
     for command in sorted(wanted - present):
-        path = os.path.join(layout.shims, command)
-        tmp = os.path.join(layout.shims, f".{command}.{os.getpid()}.tmp")
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(SHIM_FILE, tmp)
-        os.replace(tmp, path)
+        atomic.symlink(SHIM_FILE, os.path.join(layout.shims, command))
     return wanted - present, present - wanted
 
 
@@ -88,8 +83,4 @@ def _replace_file(path: str, text: str) -> None:
                 return
     except OSError:
         pass
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o755)
-    os.replace(tmp, path)
+    atomic.write(path, text, mode=0o755)

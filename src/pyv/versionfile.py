@@ -76,17 +76,18 @@ def find(start: str) -> str | None:
         folder = parent
 
 
-def write(path: str, versions: list[str]) -> None:
-    """Replace ``path`` atomically with one version per line."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write("".join(f"{v}\n" for v in versions))
-        os.replace(tmp, path)
-    finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
+def write(path: str, versions: list[str], *, temp_dir: str | None = None) -> None:
+    """Replace ``path`` atomically with one version per line.
+
+    The temporary file goes to ``temp_dir`` (pyv's root) where that is on the same
+    file system, so a kill leaves nothing in the user's project for git to see;
+    otherwise it sits beside the file, and the next write there removes it if a kill
+    left it (see pyv.atomic).
+    """
+    from pyv import atomic
+
+    atomic.remove_stale(os.path.dirname(os.path.abspath(path)))
+    atomic.write(path, "".join(f"{v}\n" for v in versions), temp_dir=temp_dir)
 
 
 def working_dir(environ: Mapping[str, str]) -> str:

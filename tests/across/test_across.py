@@ -335,6 +335,6 @@ def test_doctor(world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch) 
     assert problems[0].startswith("problem: /usr/bin/python3 comes before pyv's shims on PATH")
     assert problems[1].startswith("problem: version `3.9.18' is not installed")
     assert problems[2] == "problem: shims are stale (1 missing, 0 extra); run `pyv rehash`"
-    assert "leftover folder" in problems[3] and "tcsh" in problems[4]
+    assert "unfinished install" in problems[3] and "tcsh" in problems[4]
     monkeypatch.setenv("PATH", "/usr/bin")
     assert "is not on PATH" in world.pyv("doctor", capsys=capsys)[1]
