@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from pyv import download, link, registry
+from pyv import diskspace, download, link, registry
 from pyv.archive import ArchiveError, extract
 from pyv.catalog import Build
 from pyv.errors import PyvError, report
@@ -83,7 +83,8 @@ def install_archive(
             return False
         staged = registry.scratch_dir(layout, "install")
         prefix = os.path.join(layout.versions, name)
-        extract(archive, staged)
+        with diskspace.unpacking(archive, layout.root, staged):
+            extract(archive, staged)
         # The interpreter starts while the files are fixed; it reads none of them.
         probe = link.start_probe(os.path.join(staged, "bin", "python3"))
         finish(staged, prefix)
@@ -104,7 +105,8 @@ def install_unnamed(
     """Install an archive whose version is learnt by running it (``--from``)."""
     with registry.lock(layout):
         probe = registry.scratch_dir(layout, "probe")
-        extract(archive, probe)
+        with diskspace.unpacking(archive, layout.root, probe):
+            extract(archive, probe)
         name = _probed(link.start_probe(os.path.join(probe, "bin", "python3")), archive).name
         shutil.rmtree(probe)
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
