@@ -51,6 +51,7 @@ def install(
         environ=environ,
         offline=offline,
         progress=progress,
+        unpack_in=layout.root,
     )
     receipt = {
         "name": build.name,
