@@ -91,8 +91,8 @@ def extract(archive: str, dest: str) -> None:
         with open_stream(archive) as stream:
             links = unpack(stream, raw, _wanted)
     except (EOFError, OSError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno in (28, 122):  # ENOSPC, EDQUOT: say so plainly
-            raise PyvError(f"no space left to unpack {filename}") from None
+        if isinstance(e, OSError) and e.errno in (28, 122):  # ENOSPC, EDQUOT: for the
+            raise  # caller, which knows the folder to name (diskspace.unpacking)
         raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
     real_raw = os.path.realpath(raw)
     for top in _TOPS:

@@ -7,6 +7,12 @@ interrupted download resumes from the ``.part`` file with an HTTP Range request.
 Connection errors, timeouts, 429 and 5xx are retried with backoff. Anything else is
 a one-line error.
 
+A download is never larger than the server said (Content-Length), nor, when it said
+nothing, than ``PYV_MAX_DOWNLOAD_MB`` (default 1000). Before the first byte is written,
+the cache must have room for the file, and the folder it will be unpacked in for that
+too (see diskspace.py). A ``.part`` file that went over the limit, or that filled the
+disk, is deleted: only one cut short by the network is kept to resume.
+
 ``PYV_MIRROR`` replaces the python-build-standalone release prefix (http, https
 or file URLs). Proxies and CA bundles come from the usual environment variables
 (``HTTPS_PROXY``, ``SSL_CERT_FILE``...) through httpx. ``PYV_HTTP_TIMEOUT`` sets the
@@ -16,6 +22,7 @@ seconds to wait for the server (default 30). ``PYV_HTTP_RETRIES`` sets the retri
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -24,7 +31,8 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pyv.errors import PyvError
+from pyv import diskspace
+from pyv.errors import PyvError, printable
 
 if TYPE_CHECKING:
     import hashlib
@@ -34,6 +42,7 @@ JOBS = 4  # downloads at once, by default
 UPSTREAM = "https://github.com/astral-sh/python-build-standalone/releases/download"
 CHUNK = 1 << 20
 BACKOFF = 0.25  # seconds before the first retry; doubled each time, at most 8
+MAX_DOWNLOAD_MB = 1000  # the most pyv takes from a server that does not say the size
 
 
 class ProgressBars:
@@ -82,6 +91,10 @@ class DownloadError(PyvError):
     """A download that failed for good."""
 
 
+class TooLarge(DownloadError):
+    """A server that sent more than it said it would, or more than the limit."""
+
+
 def mirrored(url: str, environ: Mapping[str, str]) -> str:
     """``url`` with the upstream release prefix replaced by PYV_MIRROR, if set."""
     mirror = environ.get("PYV_MIRROR", "").rstrip("/")
@@ -103,8 +116,10 @@ def fetch(
     environ: Mapping[str, str],
     offline: bool = False,
     progress: Callable[[int, int | None], Callable[[int], None]] | None = None,
+    unpack_in: str | None = None,
 ) -> str:
-    """The verified archive for ``url`` in the cache, downloading it if needed."""
+    """The verified archive for ``url`` in the cache, downloading it if needed; with
+    ``unpack_in``, that folder must also have room to unpack it before the download starts."""
     sha256 = sha256.lower()
     filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
     final = cache_path(cache, sha256, filename)
@@ -114,33 +129,65 @@ def fetch(
         raise DownloadError(
             f"{filename} is not in the download cache ({final}) and --offline is set"
         )
-    os.makedirs(os.path.dirname(final), exist_ok=True)
     from pyv.lock import FileLock
 
-    # Two pyv processes fetching the same file: the second waits, then finds it.
-    with FileLock(final + ".lock"):
-        if os.path.isfile(final) and file_sha256(final) == sha256:
-            return final
-        source = mirrored(url, environ)
-        if source.startswith("file:"):
-            _copy_file(source, final + ".part")
-            actual = file_sha256(final + ".part")
-        else:
-            resumed = os.path.exists(final + ".part")
-            actual = _download(source, final + ".part", environ, progress)
-            if actual != sha256 and resumed:
-                # What an earlier, interrupted run left was not the start of this file
-                # (damaged, or another file): once more, from the first byte.
-                os.unlink(final + ".part")
-                actual = _download(source, final + ".part", environ, progress)
-        if actual != sha256:
-            os.unlink(final + ".part")
-            raise DownloadError(
-                f"sha256 mismatch for {filename}: expected {sha256}, got {actual}; "
-                "nothing was installed"
-            )
-        os.replace(final + ".part", final)
+    def room(total: int, rest: int) -> None:
+        needs = [("downloading", cache, rest)]
+        if unpack_in:
+            needs.append(("unpacking", unpack_in, diskspace.estimate(total)))
+        diskspace.check(filename, needs)
+
+    part = final + ".part"
+    transfer = _Transfer(mirrored(url, environ), part, filename, environ, progress, room)
+    try:
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        # Two pyv processes fetching the same file: the second waits, then finds it.
+        with FileLock(final + ".lock"):
+            if os.path.isfile(final) and file_sha256(final) == sha256:
+                return final
+            _fill(transfer, sha256)
+            os.replace(part, final)
+    except OSError as e:
+        if not diskspace.is_full(e):
+            raise
+        raise diskspace.ran_out(e, f"downloading {filename}", cache, transfer.total) from None
     return final
+
+
+def _fill(transfer: _Transfer, sha256: str) -> None:
+    """Download into ``transfer.part`` the file with ``sha256`` (under the file's lock)."""
+    part = transfer.part
+    try:
+        resumed = os.path.exists(part)
+        actual = transfer.run()
+        if actual != sha256 and resumed and not transfer.copied:
+            # What an earlier, interrupted run left was not the start of this file
+            # (damaged, or another file): once more, from the first byte.
+            os.unlink(part)
+            actual = transfer.run()
+    except TooLarge:
+        _discard(part)  # never complete: nothing to resume
+        raise
+    except OSError as e:
+        if diskspace.is_full(e):
+            _discard(part)  # it filled the disk: give the space back before saying so
+        raise
+    if actual != sha256:
+        got = os.path.getsize(part)
+        _discard(part)
+        kind = f" of {transfer.content_type}" if transfer.content_type else ""
+        raise DownloadError(
+            f"sha256 mismatch for {transfer.name}: expected {sha256}, got {actual} "
+            f"({got:,} bytes{kind}); nothing was installed",
+            hint="a web page came instead of the archive: a captive portal or a proxy's error page?"
+            if transfer.content_type.startswith("text/")
+            else None,
+        )
+
+
+def _discard(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def is_sha256(text: str) -> bool:
@@ -159,37 +206,24 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _copy_file(url: str, part: str) -> None:
-    import urllib.request  # 9 ms to import: only for file: URLs
-
-    path = urllib.request.url2pathname(urllib.parse.urlparse(url).path)
-    try:
-        shutil.copyfile(path, part)
-    except OSError as e:
-        raise DownloadError(f"cannot read {path}: {e.strerror}") from None
-
-
 def get(url: str, environ: Mapping[str, str], *, what: str) -> bytes:
     """The body of ``url``, a small document such as a catalog, with the same retries,
     timeouts, proxies, certificates and one-line errors as a download; ``what`` names
     it in messages."""
 
+    limit = _max_download(environ)
+
     def attempt(client: Any) -> bytes:
-        response = client.get(url, headers={"Accept-Encoding": "identity"})
-        _check_status(what, response.status_code, response.reason_phrase)
-        return bytes(response.content)
+        with client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response:
+            _check_status(what, response.status_code, response.reason_phrase)
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise TooLarge(_too_large(what, limit, announced=False))
+            return bytes(body)
 
     return _with_retries(url, environ, attempt, what=what)
-
-
-def _download(
-    url: str,
-    part: str,
-    environ: Mapping[str, str],
-    progress: Callable[[int, int | None], Callable[[int], None]] | None,
-) -> str:
-    """Download ``url`` into ``part`` (resuming what is there); return the sha256 of it all."""
-    return _with_retries(url, environ, lambda client: _attempt(client, url, part, progress))
 
 
 T = TypeVar("T")
@@ -237,9 +271,11 @@ def _check_status(what: str, status: int, reason: str) -> None:
         raise DownloadError(f"cannot download {what}: HTTP {status} {reason}")
 
 
-def _setting(environ: Mapping[str, str], name: str, default: float, *, whole: bool) -> float:
+def _setting(
+    environ: Mapping[str, str], name: str, default: float, *, whole: bool, least: int = 0
+) -> float:
     """The number in the environment variable ``name`` (``default`` if it is unset):
-    a count of 0 or more (``whole``), else a number of seconds above 0."""
+    a count of ``least`` or more (``whole``), else a number of seconds above 0."""
     text = environ.get(name, "").strip()
     if not text:
         return default
@@ -247,10 +283,25 @@ def _setting(environ: Mapping[str, str], name: str, default: float, *, whole: bo
         value = float(int(text) if whole else float(text))
     except ValueError:
         value = float("nan")
-    if not (value >= 0 if whole else 0 < value < float("inf")):  # NaN fails either test
-        what = "a whole number, 0 or more" if whole else "a number of seconds above 0"
+    if not (value >= least if whole else 0 < value < float("inf")):  # NaN fails either test
+        what = f"a whole number, {least} or more" if whole else "a number of seconds above 0"
         raise PyvError(f"{name} must be {what}, not `{text}'")
     return value
+
+
+def _max_download(environ: Mapping[str, str]) -> int:
+    """The most bytes pyv takes from a server that does not say how many it sends."""
+    mb = _setting(environ, "PYV_MAX_DOWNLOAD_MB", MAX_DOWNLOAD_MB, whole=True, least=1)
+    return int(mb) * diskspace.MB
+
+
+def _too_large(what: str, limit: int, *, announced: bool) -> str:
+    if announced:
+        said = f"the {diskspace.size_text(limit)} it announced"
+    else:
+        said = f"{diskspace.size_text(limit)} without saying how much, the most pyv takes"
+        said += " (PYV_MAX_DOWNLOAD_MB)"
+    return f"cannot download {what}: the server sent more than {said}"
 
 
 def _tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:
@@ -324,42 +375,94 @@ def _permanent(error: BaseException) -> bool:
     return "name or service not known" in text or "certificate" in text
 
 
-def _attempt(
-    client: object,
-    url: str,
-    part: str,
-    progress: Callable[[int, int | None], Callable[[int], None]] | None,
-) -> str:
-    """One request; the sha256 is computed as the bytes arrive (and over what a resume keeps)."""
-    import httpx
+class _Transfer:
+    """One file into its ``.part`` file, over as many requests as it takes, keeping what
+    the server said about it for the messages."""
 
-    assert isinstance(client, httpx.Client)
-    have = os.path.getsize(part) if os.path.exists(part) else 0
-    # The file's own bytes, never re-encoded in transit (and never decoded: a server
-    # that labels a .tar.gz "Content-Encoding: gzip" still sends the file), as pip does.
-    headers = {"Accept-Encoding": "identity"}
-    if have:
-        headers["Range"] = f"bytes={have}-"
-    with client.stream("GET", url, headers=headers) as response:
-        status = response.status_code
-        if status == 416 and have:
-            return file_sha256(part)  # the .part file is complete already
-        _check_status(url, status, response.reason_phrase)
-        if status != 206:
-            have = 0  # the server sent the whole file: start over
-        digest = _hash_prefix(part, have)
-        length = response.headers.get("Content-Length")
-        total = have + int(length) if length and length.isdigit() else None
-        advance = progress(have, total) if progress else None
-        with open(part, "ab" if have else "wb") as f:
-            for chunk in response.iter_raw():  # as it arrives: a drop keeps what came
-                f.write(chunk)
-                digest.update(chunk)
-                if advance:
-                    advance(len(chunk))
-        if total is not None and os.path.getsize(part) < total:
-            raise httpx.RemoteProtocolError("the connection closed before the end of the file")
-    return digest.hexdigest()
+    def __init__(
+        self,
+        url: str,
+        part: str,
+        name: str,
+        environ: Mapping[str, str],
+        progress: Callable[[int, int | None], Callable[[int], None]] | None,
+        room: Callable[[int, int], None],
+    ) -> None:
+        self.url = url
+        self.part = part
+        self.name = name
+        self.environ = environ
+        self.progress = progress
+        self.room = room  # (the whole size, the bytes still to write): NoSpace if no room
+        self.limit = _max_download(environ)
+        self.copied = url.startswith("file:")
+        self.total: int | None = None  # the whole file's size, once it is known
+        self.content_type = ""  # as the last response gave it
+
+    def run(self) -> str:
+        """Fill the ``.part`` file (resuming what is there); return the sha256 of it all."""
+        if self.copied:
+            return self._copy()
+        return _with_retries(self.url, self.environ, self._attempt)
+
+    def _copy(self) -> str:
+        import urllib.request  # 9 ms to import: only for file: URLs
+
+        path = urllib.request.url2pathname(urllib.parse.urlparse(self.url).path)
+        try:
+            self.total = os.path.getsize(path)
+            self.room(self.total, self.total)
+            shutil.copyfile(path, self.part)
+        except OSError as e:
+            if diskspace.is_full(e):
+                raise
+            raise DownloadError(f"cannot read {path}: {e.strerror}") from None
+        return file_sha256(self.part)
+
+    def _attempt(self, client: object) -> str:
+        """One request; the sha256 is computed as the bytes arrive (and over what a resume
+        keeps)."""
+        import httpx
+
+        assert isinstance(client, httpx.Client)
+        part = self.part
+        have = os.path.getsize(part) if os.path.exists(part) else 0
+        # The file's own bytes, never re-encoded in transit (and never decoded: a server
+        # that labels a .tar.gz "Content-Encoding: gzip" still sends the file), as pip does.
+        headers = {"Accept-Encoding": "identity"}
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        with client.stream("GET", self.url, headers=headers) as response:
+            status = response.status_code
+            if status == 416 and have:
+                return file_sha256(part)  # the .part file is complete already
+            _check_status(self.url, status, response.reason_phrase)
+            if status != 206:
+                have = 0  # the server sent the whole file: start over
+            kind = response.headers.get("Content-Type", "").partition(";")[0].strip()
+            self.content_type = printable(kind)
+            length = response.headers.get("Content-Length")
+            total = have + int(length) if length and length.isdigit() else None
+            if total is not None:
+                self.total = total
+                self.room(total, total - have)
+            limit = self.limit if total is None else total
+            digest = _hash_prefix(part, have)
+            advance = self.progress(have, total) if self.progress else None
+            size = have
+            with open(part, "ab" if have else "wb") as f:
+                for chunk in response.iter_raw():  # as it arrives: a drop keeps what came
+                    size += len(chunk)
+                    if size > limit:
+                        said = _too_large(self.name, limit, announced=total is not None)
+                        raise TooLarge(f"{said}; nothing was installed")
+                    f.write(chunk)
+                    digest.update(chunk)
+                    if advance:
+                        advance(len(chunk))
+            if total is not None and size < total:
+                raise httpx.RemoteProtocolError("the connection closed before the end of the file")
+        return digest.hexdigest()
 
 
 def _hash_prefix(path: str, size: int) -> hashlib._Hash:

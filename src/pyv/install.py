@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from pyv import download, link, registry
+from pyv import diskspace, download, link, registry
 from pyv.archive import ArchiveError, extract
 from pyv.catalog import Build
 from pyv.errors import PyvError, report
@@ -53,6 +53,7 @@ def install(
         environ=environ,
         offline=offline,
         progress=progress,
+        unpack_in=layout.root,
     )
     receipt = {
         "name": build.name,
@@ -84,7 +85,8 @@ def install_archive(
         if name in registry.names(layout) and not force:
             return False
         prefix = os.path.join(layout.versions, name)
-        extract(archive, staged)
+        with diskspace.unpacking(archive, layout.root):
+            extract(archive, staged)
         # The interpreter starts while the files are fixed; it reads none of them.
         probe = link.start_probe(os.path.join(staged, "bin", "python3"))
         finish(staged, prefix)
@@ -104,7 +106,8 @@ def install_unnamed(
 ) -> tuple[str, bool]:
     """Install an archive whose version is learnt by running it (``--from``)."""
     with registry.lock(layout), registry.scratch(layout, "probe") as probe:
-        extract(archive, probe)
+        with diskspace.unpacking(archive, layout.root):
+            extract(archive, probe)
         name = _probed(link.start_probe(os.path.join(probe, "bin", "python3")), archive).name
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
 

@@ -23,6 +23,8 @@ from pyv import download
 from tests.conftest import World
 
 PLATFORM = "linux-x86_64-gnu"
+ENDLESS = 64 << 20  # what "endless" sends at most, so that a pyv without a limit still ends
+PORTAL = b"<html><body>Please sign in to the hotel's network.</body></html>\n"
 
 
 def fake_python(version: str, variant: str = "") -> bytes:
@@ -88,7 +90,9 @@ def build_archive(
 @dataclass
 class Server:
     """Files by URL path, and faults to play per path: "500", "429", "drop", "slow", "404",
-    "gzip-label".
+    "gzip-label"; "endless" (no Content-Length, and the file again and again), "long" (more
+    than its Content-Length), "short" (no Content-Length, half the file), "portal" (a 200
+    with an HTML page, as a captive portal answers).
 
     It is also a forward proxy: a request for ``http://any.host/path`` is served as
     ``/path`` (and recorded whole). ``https(cert, key)`` adds a TLS listener.
@@ -145,6 +149,9 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
             if fault in ("500", "429", "503"):
                 self.send_error(int(fault))
                 return
+            if fault in ("endless", "short", "portal"):
+                self.unannounced(data, fault)
+                return
             start = 0
             rng = self.headers.get("Range")
             if rng and rng.startswith("bytes="):
@@ -155,6 +162,8 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 self.send_response(200)
             body = data[start:]
             self.send_header("Content-Length", str(len(body)))
+            if fault == "long":  # more bytes than it says
+                body += b"\0" * 100_000
             if fault == "gzip-label":  # a .tar.gz labelled as gzip-encoded, as some servers do
                 self.send_header("Content-Encoding", "gzip")
             self.end_headers()
@@ -169,6 +178,25 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 time.sleep(2.0)
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body[1024:] if fault == "slow" else body)
+
+        def unannounced(self, data: bytes, fault: str) -> None:
+            """A 200 that is not the file; but for the portal's page, without Content-Length
+            (the end of the body is the end of the connection, as in HTTP/1.0)."""
+            self.send_response(200)
+            if fault == "portal":
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(PORTAL)))
+            self.end_headers()
+            self.close_connection = True
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                if fault == "portal":
+                    self.wfile.write(PORTAL)
+                elif fault == "short":
+                    self.wfile.write(data[: len(data) // 2])
+                else:
+                    block = data * (65536 // len(data) + 1)
+                    for _ in range(ENDLESS // len(block) + 1):
+                        self.wfile.write(block)
 
     return Handler
 

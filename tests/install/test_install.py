@@ -570,29 +570,6 @@ def test_a_forced_reinstall_cut_short_between_its_renames_loses_nothing(
     assert leftovers(world) == []
 
 
-def test_a_full_disk_is_one_line_and_installs_nothing(
-    builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import errno
-
-    from pyv import archive
-
-    builds.add("3.12.3")
-    real_write = archive._write_all
-
-    def full(fd: int, data: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(archive, "_write_all", full)
-    code, _, err = world.pyv("install", "3.12", capsys=capsys)
-    name = "cpython-3.12.3+20260814-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
-    assert (code, err) == (1, f"pyv: no space left to unpack {name}\n")
-    assert installed(world) == []
-    monkeypatch.setattr(archive, "_write_all", real_write)
-    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0  # the cached download is reused
-    assert leftovers(world) == []
-
-
 def test_a_terminal_gets_a_progress_bar(builds: Builds, world: World) -> None:
     import shlex
     import shutil
