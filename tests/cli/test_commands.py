@@ -355,3 +355,40 @@ def test_a_bare_pyv_shows_help_without_an_error_line(world: World) -> None:
     assert done.returncode == 2
     assert "Usage" in done.stdout
     assert "pyv:" not in done.stderr
+
+
+# -- roots pyv refuses, and a deleted working directory (audit F1, F12, F9) ------------------
+ROOT_COMMANDS = [
+    ["root"],
+    ["version-name"],
+    ["which", "python3"],
+    ["exec", "python3"],
+    ["install", "3.12"],
+    ["install", "--list"],
+    ["rehash"],
+    ["init", "-", "bash"],
+    ["init", "--write", "fish"],
+    ["versions"],
+    ["local", "3.12"],
+    ["global"],
+]
+
+
+@pytest.mark.parametrize(
+    ("root", "message"),
+    [
+        (".pyvroot", "PYV_ROOT is not an absolute path: `.pyvroot'"),
+        ("/x/inj\ntouch /x/PWNED #", "PYV_ROOT contains a control character"),
+    ],
+    ids=["relative", "newline"],
+)
+def test_every_command_refuses_an_unsafe_root_in_one_line(
+    world: World, root: str, message: str
+) -> None:
+    (world.work / ".pyvroot" / "versions").mkdir(parents=True)
+    for args in ROOT_COMMANDS:
+        done = world.run(*args, PYV_ROOT=root)
+        assert (done.returncode, done.stdout) == (1, ""), args
+        assert done.stderr.startswith(f"pyv: {message}"), (args, done.stderr)
+        assert done.stderr.count("\n") == 1, (args, done.stderr)
+    assert not any(world.work.joinpath(".pyvroot").rglob("*shims*"))

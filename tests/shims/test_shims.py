@@ -366,3 +366,25 @@ def test_a_pwd_with_dot_dot_through_a_symlink_is_not_trusted(project: World) -> 
     core = run([sys.executable, "-m", "pyv", "exec", "python3"], cwd, env)
     assert core[:2] == (0, "3.12.3 python3 \n")
     assert_shells_agree(str(project.root / "shims" / "python3"), [], cwd, env, core)
+
+
+# -- hostile roots and paths (audit F1, F12, F9) ---------------------------------------------
+
+
+@pytest.mark.parametrize("root", ["pyvroot", "./pyvroot", "/a:pyvroot", "/tmp/a\nb", "/tmp/\x1b[m"])
+def test_a_root_pyv_refuses_is_left_to_pyv_by_the_shim(project: World, root: str) -> None:
+    # F12: a relative root (or one that PATH splits into a relative entry) would let the
+    # folder the user stands in bring its own versions/ and run its "python".
+    proj = project.tmp / "proj"
+    bin_dir = proj / "pyvroot" / "versions" / "3.12.3" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir.parent / "pyv-receipt.json").write_text("{}")
+    (bin_dir / "python3").write_text(f"#!/bin/sh\ntouch '{project.tmp / 'pwned'}'\n")
+    (bin_dir / "python3").chmod(0o755)
+    (proj / ".python-version").write_text("3.12.3\n")
+    env = project.env(PWD=str(proj), PYV_ROOT=root, PATH="/usr/bin:/bin")
+    core = run([sys.executable, "-m", "pyv", "exec", "python3"], proj, env)
+    assert core[:2] == (1, "")
+    assert core[2].startswith("pyv: PYV_ROOT ") and core[2].count("\n") == 1
+    assert_shells_agree(str(project.root / "shims" / "python3"), [], proj, env, core)
+    assert not (project.tmp / "pwned").exists()
