@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_VAR = "PYV_VERSION"
+SAMPLE = 20
+"""At most this many characters of a bad entry are quoted in a warning."""
 
 
 class Selection:
@@ -93,13 +95,24 @@ def _usable(
     layout: Layout, words: list[str], source: str, lines: list[int] | None = None
 ) -> list[str]:
     usable = []
+    skipped = []  # (index, reason)
     for i, word in enumerate(words):
         reason = problem(layout, word)
         if reason is None:
             usable.append(word)
-            continue
-        where = f"{source}, line {lines[i]}" if lines else source
-        warn(f"ignoring `{printable(word)}' in {where}: {reason}")
+        else:
+            skipped.append((i, reason))
+    if skipped:
+        # One line however many entries are bad, quoting one short sample: the file may
+        # be a link to a secret (a key, /proc/self/environ) and stderr may be a public log.
+        i, reason = skipped[0]
+        line = f", line {lines[i]}" if lines else ""
+        sample = f"`{printable(words[i], SAMPLE)}'"
+        if len(skipped) == 1:
+            warn(f"ignoring {sample} in {source}{line}: {reason}")
+        else:
+            count = f"{len(skipped)} entries that are not usable versions"
+            warn(f"ignoring {count} in {source} (the first{line}: {sample}: {reason})")
     if not usable:
         raise VersionFileError(
             f"{source} names no usable version",

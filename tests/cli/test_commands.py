@@ -254,7 +254,8 @@ def test_path_traversal_in_a_version_file_never_runs_anything(world: World) -> N
         f"pyv: {world.work / '.python-version'} names no usable version; "
         "write a version such as 3.12 in it, or remove it"
     )
-    assert "warning: ignoring `../../evil'" in done.stderr
+    assert "warning: ignoring 4 entries that are not usable versions in " in done.stderr
+    assert "(the first, line 1: `../../evil'" in done.stderr
 
 
 def test_a_garbage_version_file_is_an_error_not_a_traceback(world: World) -> None:
