@@ -393,3 +393,46 @@ def test_every_command_refuses_an_unsafe_root_in_one_line(
         assert done.stderr.startswith(f"pyv: {message}"), (args, done.stderr)
         assert done.stderr.count("\n") == 1, (args, done.stderr)
     assert not any(world.work.joinpath(".pyvroot").rglob("*shims*"))
+
+
+def run_in_deleted_dir(world: World, *args: str) -> subprocess.CompletedProcess[str]:
+    """``pyv ARGS`` with a working directory deleted just before, under a .python-version."""
+    folder = world.work / "gone"
+    folder.mkdir()
+    script = 'cd "$0" && rmdir "$0" && exec "$@"'
+    return subprocess.run(
+        ["/bin/sh", "-c", script, str(folder), sys.executable, "-m", "pyv", *args],
+        cwd=world.work,
+        env=world.env(PWD=str(folder)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_in_a_deleted_folder_selection_commands_use_the_global_version(three: World) -> None:
+    (three.work / ".python-version").write_text("3.11\n")  # above the folder: not used
+    (three.root / "version").write_text("3.12\n")
+    warning = (
+        "pyv: warning: the working directory no longer exists, so no .python-version applies\n"
+    )
+    python = three.root / "versions" / "3.12.3" / "bin" / "python3"
+    for args, out in [
+        (["version-name"], "3.12.3\n"),
+        (["version"], "3.12.3 (set by the global version file)\n"),
+        (["which", "python3"], f"{python}\n"),
+        (["exec", "python3", "x"], "3.12.3 python3 x\n"),
+        (["version-origin"], f"{three.root / 'version'}\n"),
+    ]:
+        done = run_in_deleted_dir(three, *args)
+        assert (done.returncode, done.stdout) == (0, out), args
+        assert [x for x in done.stderr.splitlines(True) if x.startswith("pyv")] == [warning]
+
+
+def test_in_a_deleted_folder_local_says_so_in_one_line(three: World) -> None:
+    for args in (["local"], ["local", "3.12"], ["local", "--unset"]):
+        done = run_in_deleted_dir(three, *args)
+        assert (done.returncode, done.stdout) == (1, ""), args
+        assert done.stderr == (
+            "pyv: the working directory no longer exists; cd to a folder that exists\n"
+        )

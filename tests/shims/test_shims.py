@@ -473,3 +473,33 @@ def test_a_root_pyv_refuses_is_left_to_pyv_by_the_shim(project: World, root: str
     assert core[2].startswith("pyv: PYV_ROOT ") and core[2].count("\n") == 1
     assert_shells_agree(str(project.root / "shims" / "python3"), [], proj, env, core)
     assert not (project.tmp / "pwned").exists()
+
+
+def run_in_deleted_dir(argv: list[str], folder: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run ``argv`` with ``folder`` as its working directory, deleted just before."""
+    folder.mkdir()
+    script = 'cd "$0" && rmdir "$0" && exec "$@"'
+    return run(["/bin/sh", "-c", script, str(folder), *argv], folder.parent, env)
+
+
+def test_in_a_deleted_working_directory_the_global_version_runs(project: World) -> None:
+    # F9: a deleted folder holds no .python-version; the one above it does not apply.
+    (project.root / "version").write_text("3.11\n")
+    proj = project.tmp / "proj"
+    proj.mkdir()
+    (proj / ".python-version").write_text("3.12\n")
+    gone = proj / "gone"
+    env = project.env(PWD=str(gone), PATH=f"{project.root / 'shims'}:/usr/bin:/bin")
+    warning = "pyv: warning: the working directory no longer exists, so no .python-version applies"
+
+    def outcome(done: tuple[int, str, str]) -> tuple[int, str, list[str]]:
+        # Shells starting there complain in their own words (the version's command is a
+        # sh script, too): only pyv's lines must be the same.
+        return done[0], done[1], [x for x in done[2].splitlines() if x.startswith("pyv:")]
+
+    core = run_in_deleted_dir([sys.executable, "-m", "pyv", "exec", "python3", "x"], gone, env)
+    assert outcome(core) == (0, "3.11.7 python3 x\n", [warning])
+    shim = str(project.root / "shims" / "python3")
+    for shell, argv in POSIX_SHELLS.items():
+        shell_or_skip(argv[0])
+        assert outcome(run_in_deleted_dir([*argv, shim, "x"], gone, env)) == outcome(core), shell

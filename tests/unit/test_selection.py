@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from pyv import request, selection, versionfile
-from pyv.errors import InvalidRequest, VersionFileError
+from pyv.errors import InvalidRequest, PyvError, VersionFileError
 from tests.conftest import World
 
 
@@ -311,6 +312,7 @@ def test_a_thousand_bad_pyv_version_entries_give_one_warning(
     )
 
 
+# -- a deleted working directory (F9) ---------------------------------------------------------
 def gone(world: World, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Stand in a folder under a .python-version, then delete it."""
     (world.work / ".python-version").write_text("3.12\n")
@@ -320,3 +322,26 @@ def gone(world: World, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PWD", str(folder))
     folder.rmdir()
     return folder
+
+
+def test_in_a_deleted_folder_the_global_version_applies_with_a_warning(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gone(world, monkeypatch)
+    write_global(world, "3.11\n")
+    chosen = selection.current(world.layout, {"PWD": os.environ["PWD"]})
+    assert (chosen.words, chosen.source) == (["3.11"], "global")
+    assert capsys.readouterr().err == (
+        "pyv: warning: the working directory no longer exists, so no .python-version applies\n"
+    )
+    chosen = selection.current(world.layout, {"PYV_VERSION": "3.13"})
+    assert (chosen.words, capsys.readouterr().err) == (["3.13"], "")  # no folder needed
+
+
+def test_a_deleted_folder_is_an_error_for_what_needs_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone(world, monkeypatch)
+    with pytest.raises(PyvError) as caught:
+        versionfile.working_dir(dict(os.environ))
+    assert str(caught.value) == "the working directory no longer exists; cd to a folder that exists"
