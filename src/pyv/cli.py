@@ -694,7 +694,7 @@ def init(
         path = shell.write_init(layout, name)
         source = "source" if name == "fish" else "."
         print(path)
-        _status(f"add this line to your {name} start-up file: {source} {shlex.quote(path)}")
+        _status(f"add this line to your {name} start-up file: {source} {shell.quote(path, name)}")
         return
     if sys.stdout.isatty():
         rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc", "fish": "~/.config/fish/config.fish"}[name]

@@ -119,8 +119,8 @@ def _install(rest: list[str]) -> int | None:
     flags = {_INSTALL_FLAGS[a] for a in rest if a in _INSTALL_FLAGS}
     from pyv import install
 
-    layout = from_environ(os.environ)
     try:
+        layout = from_environ(os.environ)
         return install.install_builds(
             layout,
             install.requested(layout, words, os.environ, offline="offline" in flags),

@@ -58,13 +58,47 @@ class Layout:
 
 
 def from_environ(environ: Mapping[str, str]) -> Layout:
-    """The layout named by PYV_ROOT and PYV_CACHE_DIR, else the platform's defaults."""
+    """The layout named by PYV_ROOT and PYV_CACHE_DIR, else the platform's defaults.
+
+    A root pyv cannot use safely is a PyvError (see :func:`root_problem`).
+    """
     root = environ.get("PYV_ROOT")
+    named = "PYV_ROOT"
     if not root:
         import platformdirs
 
         root = platformdirs.user_data_dir("pyv", appauthor=False)
+        named = "the default pyv root (from HOME or XDG_DATA_HOME)"
+    reason = root_problem(root)
+    if reason is not None:
+        from pyv.errors import PyvError, printable
+
+        raise PyvError(
+            f"{named} {reason}: `{printable(root, 200)}'",
+            hint="set PYV_ROOT to an absolute path without `:' or control characters",
+        )
     return Layout(root, cache=environ.get("PYV_CACHE_DIR") or None)
+
+
+def root_problem(root: str) -> str | None:
+    """Why ``root`` cannot be pyv's root, or None if it can.
+
+    A relative root would be resolved against the working directory, so any folder the
+    user stands in (a cloned repository) could bring its own ``versions/`` and have its
+    "python" run. pyv refuses it rather than resolving it once at ``init``: the shims
+    read PYV_ROOT on every run, from any process, and must reach the same answer (they
+    leave a relative one to pyv). A ``:`` would split the shims folder, or a version's
+    ``bin``, into two PATH entries, the second of them relative: the same hole. The root
+    is also written into shims and init code: control characters have no business there,
+    and bytes that are not UTF-8 cannot be written into the shim at all.
+    """
+    if not root.startswith("/"):
+        return "is not an absolute path"
+    if ":" in root:
+        return "contains `:', which PATH cannot hold"
+    if any(c < " " or "\x7f" <= c <= "\x9f" or "\ud800" <= c <= "\udfff" for c in root):
+        return "contains a control character or a byte that is not UTF-8"
+    return None
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+_-@")

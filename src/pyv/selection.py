@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_VAR = "PYV_VERSION"
+SAMPLE = 20
+"""At most this many characters of a bad entry are quoted in a warning."""
 
 
 class Selection:
@@ -62,13 +64,16 @@ class Selection:
         return f"Selection({self.words!r}, {self.source!r}, {self.path!r})"
 
 
-def select(layout: Layout, environ: Mapping[str, str], cwd: str) -> Selection:
-    """The selection in force for ``cwd`` under ``environ``."""
+def select(layout: Layout, environ: Mapping[str, str], cwd: str | None) -> Selection:
+    """The selection in force for ``cwd`` (None: a deleted folder) under ``environ``."""
     value = environ.get(ENV_VAR, "")
     if value:
         words = [w.strip() for w in value.split(":")]
         return Selection(_usable(layout, words, f"{ENV_VAR}"), "env")
-    path = versionfile.find(cwd)
+    # A deleted folder holds no .python-version, and where it was is no guide: a folder
+    # of that name may have been made since. So the global version applies, as it would
+    # for plain python.
+    path = None if cwd is None else versionfile.find(cwd)
     if path is not None:
         return Selection(_from_file(layout, path), "file", path)
     if os.path.isfile(layout.global_file):
@@ -78,7 +83,10 @@ def select(layout: Layout, environ: Mapping[str, str], cwd: str) -> Selection:
 
 def current(layout: Layout, environ: Mapping[str, str]) -> Selection:
     """The selection in force in the working directory (a logical $PWD, as shells see it)."""
-    return select(layout, environ, versionfile.working_dir(environ))
+    cwd = versionfile.working_dir_if_any(environ)
+    if cwd is None and not environ.get(ENV_VAR):
+        warn("the working directory no longer exists, so no .python-version applies")
+    return select(layout, environ, cwd)
 
 
 def _from_file(layout: Layout, path: str) -> list[str]:
@@ -93,13 +101,24 @@ def _usable(
     layout: Layout, words: list[str], source: str, lines: list[int] | None = None
 ) -> list[str]:
     usable = []
+    skipped = []  # (index, reason)
     for i, word in enumerate(words):
         reason = problem(layout, word)
         if reason is None:
             usable.append(word)
-            continue
-        where = f"{source}, line {lines[i]}" if lines else source
-        warn(f"ignoring `{printable(word)}' in {where}: {reason}")
+        else:
+            skipped.append((i, reason))
+    if skipped:
+        # One line however many entries are bad, quoting one short sample: the file may
+        # be a link to a secret (a key, /proc/self/environ) and stderr may be a public log.
+        i, reason = skipped[0]
+        line = f", line {lines[i]}" if lines else ""
+        sample = f"`{printable(words[i], SAMPLE)}'"
+        if len(skipped) == 1:
+            warn(f"ignoring {sample} in {source}{line}: {reason}")
+        else:
+            count = f"{len(skipped)} entries that are not usable versions"
+            warn(f"ignoring {count} in {source} (the first{line}: {sample}: {reason})")
     if not usable:
         raise VersionFileError(
             f"{source} names no usable version",

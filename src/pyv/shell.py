@@ -16,6 +16,7 @@ from pyv.errors import UsageError
 from pyv.paths import Layout
 
 SHELLS = ("bash", "zsh", "fish")
+_BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+:,./-_")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,8 +49,12 @@ def checked(shell: str) -> str:
 
 
 def quote(text: str, shell: str = "bash") -> str:
-    """``text`` as one word for ``shell`` (shlex would cost an import of re, and knows no fish)."""
-    if text and all(c.isalnum() or c in "@%+=:,./-_" for c in text):
+    """``text`` as one word for ``shell`` (shlex would cost an import of re, and knows no fish).
+
+    Exact for every character a path or a version can hold. Only ASCII letters, digits
+    and ``@+:,./-_`` stay bare: ``=`` starts zsh's command-path expansion (``==3.12``).
+    """
+    if text and all(c in _BARE for c in text):
         return text
     if shell == "fish":  # fish: backslash escapes a quote or a backslash inside '...'
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

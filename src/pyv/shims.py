@@ -13,9 +13,14 @@ import os
 import sys
 
 from pyv import atomic, registry
+from pyv.errors import PyvError, printable
 from pyv.paths import Layout
 
 SHIM_FILE = ".pyv-shim"
+ROOT = "@ROOT@"
+"""Placeholder in the prototype for the pyv root, a quoted sh word."""
+PYV = "@PYV@"
+"""Placeholder in the prototype for the command that starts pyv, quoted sh words."""
 _PROTOTYPE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyv-shim")
 # Commands that would shadow pyv itself, or that are not commands at all.
 _SKIP = frozenset({"pyv", SHIM_FILE})
@@ -27,13 +32,34 @@ def pyv_command() -> list[str]:
 
 
 def render(layout: Layout) -> str:
-    """The shim script for ``layout``."""
+    """The shim script for ``layout``: the prototype with the root and pyv's command filled in.
+
+    A path can hold any character but NUL, so it goes in only as a single-quoted sh
+    word (exact for every character), and only outside comments: in a comment, a newline
+    in the path would end the comment and the rest of the path would run as code.
+    """
     import shlex
 
+    pyv = pyv_command()
+    for path in (layout.root, pyv[0]):
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes: the shim file is UTF-8 text
+            raise PyvError(f"cannot write shims for `{printable(path, 200)}': not UTF-8") from None
     with open(_PROTOTYPE, encoding="utf-8") as f:
-        text = f.read()
-    pyv = " ".join(shlex.quote(part) for part in pyv_command())
-    return text.replace("@ROOT@", shlex.quote(layout.root)).replace("@PYV@", pyv)
+        lines = f.read().split("\n")  # not splitlines: the prototype holds \v and \f
+    values = {ROOT: shlex.quote(layout.root), PYV: " ".join(shlex.quote(p) for p in pyv)}
+    return "\n".join(line if _is_comment(line) else _fill(line, values) for line in lines)
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _fill(line: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        line = line.replace(placeholder, value)
+    return line
 
 
 def commands(layout: Layout) -> set[str]:

@@ -91,8 +91,24 @@ def write(path: str, versions: list[str], *, temp_dir: str | None = None) -> Non
 
 
 def working_dir(environ: Mapping[str, str]) -> str:
-    """The logical working directory: $PWD when it is this directory, as shells see it."""
-    cwd = os.getcwd()
+    """The logical working directory: $PWD when it is this directory, as shells see it.
+
+    A working directory that was deleted is a PyvError saying so.
+    """
+    cwd = working_dir_if_any(environ)
+    if cwd is None:
+        from pyv.errors import PyvError
+
+        raise PyvError("the working directory no longer exists", hint="cd to a folder that exists")
+    return cwd
+
+
+def working_dir_if_any(environ: Mapping[str, str]) -> str | None:
+    """Like :func:`working_dir`, but None if the working directory was deleted."""
+    try:
+        cwd = os.getcwd()
+    except FileNotFoundError:  # what getcwd says of a deleted folder, whatever PWD says
+        return None
     pwd = environ.get("PWD", "")
     # Only a normalised PWD, as shells set it: with `..` in it, the kernel (after a
     # symlink) and the text disagree on which folder it names.

@@ -254,7 +254,8 @@ def test_path_traversal_in_a_version_file_never_runs_anything(world: World) -> N
         f"pyv: {world.work / '.python-version'} names no usable version; "
         "write a version such as 3.12 in it, or remove it"
     )
-    assert "warning: ignoring `../../evil'" in done.stderr
+    assert "warning: ignoring 4 entries that are not usable versions in " in done.stderr
+    assert "(the first, line 1: `../../evil'" in done.stderr
 
 
 def test_a_garbage_version_file_is_an_error_not_a_traceback(world: World) -> None:
@@ -355,3 +356,83 @@ def test_a_bare_pyv_shows_help_without_an_error_line(world: World) -> None:
     assert done.returncode == 2
     assert "Usage" in done.stdout
     assert "pyv:" not in done.stderr
+
+
+# -- roots pyv refuses, and a deleted working directory (audit F1, F12, F9) ------------------
+ROOT_COMMANDS = [
+    ["root"],
+    ["version-name"],
+    ["which", "python3"],
+    ["exec", "python3"],
+    ["install", "3.12"],
+    ["install", "--list"],
+    ["rehash"],
+    ["init", "-", "bash"],
+    ["init", "--write", "fish"],
+    ["versions"],
+    ["local", "3.12"],
+    ["global"],
+]
+
+
+@pytest.mark.parametrize(
+    ("root", "message"),
+    [
+        (".pyvroot", "PYV_ROOT is not an absolute path: `.pyvroot'"),
+        ("/x/inj\ntouch /x/PWNED #", "PYV_ROOT contains a control character"),
+    ],
+    ids=["relative", "newline"],
+)
+def test_every_command_refuses_an_unsafe_root_in_one_line(
+    world: World, root: str, message: str
+) -> None:
+    (world.work / ".pyvroot" / "versions").mkdir(parents=True)
+    for args in ROOT_COMMANDS:
+        done = world.run(*args, PYV_ROOT=root)
+        assert (done.returncode, done.stdout) == (1, ""), args
+        assert done.stderr.startswith(f"pyv: {message}"), (args, done.stderr)
+        assert done.stderr.count("\n") == 1, (args, done.stderr)
+    assert not any(world.work.joinpath(".pyvroot").rglob("*shims*"))
+
+
+def run_in_deleted_dir(world: World, *args: str) -> subprocess.CompletedProcess[str]:
+    """``pyv ARGS`` with a working directory deleted just before, under a .python-version."""
+    folder = world.work / "gone"
+    folder.mkdir()
+    script = 'cd "$0" && rmdir "$0" && exec "$@"'
+    return subprocess.run(
+        ["/bin/sh", "-c", script, str(folder), sys.executable, "-m", "pyv", *args],
+        cwd=world.work,
+        env=world.env(PWD=str(folder)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_in_a_deleted_folder_selection_commands_use_the_global_version(three: World) -> None:
+    (three.work / ".python-version").write_text("3.11\n")  # above the folder: not used
+    (three.root / "version").write_text("3.12\n")
+    warning = (
+        "pyv: warning: the working directory no longer exists, so no .python-version applies\n"
+    )
+    python = three.root / "versions" / "3.12.3" / "bin" / "python3"
+    for args, out in [
+        (["version-name"], "3.12.3\n"),
+        (["version"], "3.12.3 (set by the global version file)\n"),
+        (["which", "python3"], f"{python}\n"),
+        (["exec", "python3", "x"], "3.12.3 python3 x\n"),
+        (["version-origin"], f"{three.root / 'version'}\n"),
+    ]:
+        done = run_in_deleted_dir(three, *args)
+        assert (done.returncode, done.stdout) == (0, out), args
+        assert [x for x in done.stderr.splitlines(True) if x.startswith("pyv")] == [warning]
+
+
+def test_in_a_deleted_folder_local_says_so_in_one_line(three: World) -> None:
+    for args in (["local"], ["local", "3.12"], ["local", "--unset"]):
+        done = run_in_deleted_dir(three, *args)
+        assert (done.returncode, done.stdout) == (1, ""), args
+        assert done.stderr == (
+            "pyv: the working directory no longer exists; cd to a folder that exists\n"
+        )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pyv import shell as shell_mod
+from pyv.paths import Layout
 from tests.conftest import World
 
 
@@ -153,3 +154,51 @@ def test_completion_answers_commands(versions: World) -> None:
         check=False,
     )
     assert done.stdout.split() == ["version-name", "version-origin", "version", "versions"]
+
+
+# -- hostile values in the code pyv prints for eval (audit F1) -------------------------------
+HOSTILE = [
+    "==3.12",  # zsh expands a bare =word to a command's path
+    "3.12:==3.11",
+    "a b\tc\nd",
+    "it's \"quoted\" \\ \\\\ \\' $HOME $(touch PWNED) `touch PWNED` ${x} !x",
+    "*?[a] ~ ~root %1 #x ;&|<>()",
+    "-x",
+    "é\x1b[31m\x7f",
+]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_code_sets_exactly_the_value_given(world: World, shell: str) -> None:
+    for value in HOSTILE:
+        code = shell_mod.shell_code(shell, value)
+        done = session(world, shell, f"{code}printf '%s' \"$PYV_VERSION\"\n")
+        assert (done.returncode, done.stdout, done.stderr) == (0, value, ""), value
+    assert not (world.work / "PWNED").exists()
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_init_code_for_a_root_with_a_newline_runs_no_code_from_it(world: World, shell: str) -> None:
+    # pyv refuses such a root (tests/cli); the quoting must hold anyway.
+    pwned = world.tmp / "PWNED"
+    root = f"{world.tmp}/inj\ntouch {pwned} #'\"$(touch {pwned})\\"
+    code = shell_mod.init_code(Layout(root), shell)
+    show = (
+        "printf '%s|' \"$PYV_ROOT\" $PATH[1]"
+        if shell == "fish"
+        else ('printf "%s|%s" "$PYV_ROOT" "${PATH%%:/usr/bin:/bin}"')
+    )
+    done = session(world, shell, f"{code}\n{show}\n")
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert done.stdout.rstrip("|") == f"{root}|{root}/shims"
+    assert not pwned.exists()
+
+
+def test_init_write_suggests_a_line_fish_reads_right(world: World) -> None:
+    # fish reads \\ inside '...' as one backslash, where sh keeps both.
+    root = world.tmp / "back\\\\slash 'quote'"
+    done = world.run("init", "--write", "fish", PYV_ROOT=str(root))
+    assert done.returncode == 0, done.stderr
+    line = done.stderr.split("start-up file: ", 1)[1]
+    ran = session(world, "fish", f"{line}\nfunctions -q pyv; and echo $PYV_ROOT\n")
+    assert (ran.stdout, ran.stderr) == (f"{root}\n", "")

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from pyv import registry, shims
+from pyv.errors import PyvError
+from pyv.paths import Layout
 from tests.conftest import World
 
 # Each as the shim's interpreter: /bin/sh is dash on Debian; zsh only in sh emulation,
@@ -366,3 +368,138 @@ def test_a_pwd_with_dot_dot_through_a_symlink_is_not_trusted(project: World) -> 
     core = run([sys.executable, "-m", "pyv", "exec", "python3"], cwd, env)
     assert core[:2] == (0, "3.12.3 python3 \n")
     assert_shells_agree(str(project.root / "shims" / "python3"), [], cwd, env, core)
+
+
+# -- hostile roots and paths (audit F1, F12, F9) ---------------------------------------------
+
+
+def fake_pyv(folder: Path) -> Path:
+    """A stand-in for pyv that shows how the shim called it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "pyv"
+    script.write_text('#!/bin/sh\necho "slow: $*"\n')
+    script.chmod(0o755)
+    return script
+
+
+def test_a_root_or_pyv_path_with_a_newline_runs_no_code_from_it(
+    project: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # F1: the root and pyv's path used to be pasted into a comment too, where a newline
+    # ends the comment and the rest of the path runs in every shim.
+    pwned = project.tmp / "PWNED"
+    root = f"{project.tmp}/inj\ntouch {pwned} #"
+    folder = project.tmp / f"bin\ntouch {pwned}2 #'\"$(touch {pwned}3)`touch {pwned}4`\\"
+    monkeypatch.setattr(shims, "pyv_command", lambda: [str(fake_pyv(folder))])
+    text = shims.render(Layout(root))
+    shim_dir = project.tmp / "hostile shims"
+    shim_dir.mkdir()
+    (shim_dir / ".pyv-shim").write_text(text)
+    (shim_dir / "python3").symlink_to(".pyv-shim")
+    env = project.env(PATH="/usr/bin:/bin")
+    del env["PYV_ROOT"]  # the root written into the shim is the one in use
+    for shell, argv in POSIX_SHELLS.items():
+        shell_or_skip(argv[0])
+        done = run([*argv, str(shim_dir / "python3"), "a b"], project.work, env)
+        # pyv refuses such a root, so the shim leaves it to pyv (here, the stand-in).
+        assert done == (0, "slow: exec python3 a b\n", ""), shell
+        assert not list(project.tmp.glob("PWNED*")), shell
+
+
+def test_placeholders_in_comments_of_the_prototype_are_never_filled_in(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prototype = world.tmp / "prototype"
+    prototype.write_text(f"#!/bin/sh\n  # {shims.ROOT} {shims.PYV}\nr={shims.ROOT}\n")
+    monkeypatch.setattr(shims, "_PROTOTYPE", str(prototype))
+    monkeypatch.setattr(shims, "pyv_command", lambda: ["/p q/python", "-m", "pyv"])
+    assert shims.render(Layout("/a\nb'c")) == (
+        f"#!/bin/sh\n  # {shims.ROOT} {shims.PYV}\nr='/a\nb'\"'\"'c'\n"
+    )
+
+
+def test_the_prototype_has_placeholders_only_in_code(world: World) -> None:
+    prototype = Path(__file__).resolve().parents[2] / "shims" / "pyv-shim"
+    for line in prototype.read_text().splitlines():
+        for placeholder in (shims.ROOT, shims.PYV):
+            if placeholder in line:
+                assert "#" not in line.split(placeholder)[0], line
+
+
+def test_a_root_or_pyv_path_that_is_not_utf8_is_refused_by_render(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    undecodable = os.fsdecode(b"/tmp/r\xff")
+    with pytest.raises(PyvError, match=r"cannot write shims for `/tmp/r\\udcff': not UTF-8"):
+        shims.render(Layout(undecodable))
+    monkeypatch.setattr(shims, "pyv_command", lambda: [undecodable, "-m", "pyv"])
+    with pytest.raises(PyvError, match="not UTF-8"):
+        shims.render(world.layout)
+
+
+def test_quotes_dollars_and_backslashes_in_the_root_reach_the_shim_intact(
+    project: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Characters pyv accepts in a root, each special to sh somewhere.
+    weird = project.tmp / "r'o\"o$(x)`y`\\z} *#;&|<é"
+    project.root, project.layout = weird, Layout(str(weird))
+    monkeypatch.setenv("PYV_ROOT", str(weird))
+    project.install("3.12.3")
+    (weird / "version").write_text("3.12\n")
+    env = project.env(PATH="/usr/bin:/bin")
+    for with_env in (True, False):
+        if not with_env:
+            del env["PYV_ROOT"]  # the root written into the shim
+        for shell, argv in POSIX_SHELLS.items():
+            shell_or_skip(argv[0])
+            done = run([*argv, str(weird / "shims" / "python3"), "x"], project.work, env)
+            assert done == (0, "3.12.3 python3 x\n", ""), (shell, with_env)
+
+
+@pytest.mark.parametrize("root", ["pyvroot", "./pyvroot", "/a:pyvroot", "/tmp/a\nb", "/tmp/\x1b[m"])
+def test_a_root_pyv_refuses_is_left_to_pyv_by_the_shim(project: World, root: str) -> None:
+    # F12: a relative root (or one that PATH splits into a relative entry) would let the
+    # folder the user stands in bring its own versions/ and run its "python".
+    proj = project.tmp / "proj"
+    bin_dir = proj / "pyvroot" / "versions" / "3.12.3" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir.parent / "pyv-receipt.json").write_text("{}")
+    (bin_dir / "python3").write_text(f"#!/bin/sh\ntouch '{project.tmp / 'pwned'}'\n")
+    (bin_dir / "python3").chmod(0o755)
+    (proj / ".python-version").write_text("3.12.3\n")
+    env = project.env(PWD=str(proj), PYV_ROOT=root, PATH="/usr/bin:/bin")
+    core = run([sys.executable, "-m", "pyv", "exec", "python3"], proj, env)
+    assert core[:2] == (1, "")
+    assert core[2].startswith("pyv: PYV_ROOT ") and core[2].count("\n") == 1
+    assert_shells_agree(str(project.root / "shims" / "python3"), [], proj, env, core)
+    assert not (project.tmp / "pwned").exists()
+
+
+def run_in_deleted_dir(argv: list[str], folder: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run ``argv`` with ``folder`` as its working directory, deleted just before."""
+    folder.mkdir()
+    script = 'cd "$0" && rmdir "$0" && exec "$@"'
+    return run(["/bin/sh", "-c", script, str(folder), *argv], folder.parent, env)
+
+
+def test_in_a_deleted_working_directory_the_global_version_runs(project: World) -> None:
+    # F9: a deleted folder holds no .python-version; the one above it does not apply.
+    (project.root / "version").write_text("3.11\n")
+    proj = project.tmp / "proj"
+    proj.mkdir()
+    (proj / ".python-version").write_text("3.12\n")
+    gone = proj / "gone"
+    env = project.env(PWD=str(gone), PATH=f"{project.root / 'shims'}:/usr/bin:/bin")
+    warning = "pyv: warning: the working directory no longer exists, so no .python-version applies"
+
+    def outcome(done: tuple[int, str, str]) -> tuple[int, str, list[str]]:
+        # Shells starting there complain in their own words (the version's command is a
+        # sh script, too): only pyv's lines must be the same.
+        return done[0], done[1], [x for x in done[2].splitlines() if x.startswith("pyv:")]
+
+    core = run_in_deleted_dir([sys.executable, "-m", "pyv", "exec", "python3", "x"], gone, env)
+    assert outcome(core) == (0, "3.11.7 python3 x\n", [warning])
+    shim = str(project.root / "shims" / "python3")
+    for shell, argv in POSIX_SHELLS.items():
+        shell_or_skip(argv[0])
+        assert outcome(run_in_deleted_dir([*argv, shim, "x"], gone, env)) == outcome(core), shell

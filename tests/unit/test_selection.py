@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from pyv import request, selection, versionfile
-from pyv.errors import InvalidRequest, VersionFileError
+from pyv.errors import InvalidRequest, PyvError, VersionFileError
 from tests.conftest import World
 
 
@@ -117,7 +118,7 @@ BAD_ENTRIES = [
     ("..", "..", PATHLIKE),
     ("3.12/..", "3.12/..", PATHLIKE),
     ("garbage", "garbage", "not a version request"),
-    ("3" * 5000, "3" * 60 + "...", "too long"),
+    ("3" * 5000, "3" * selection.SAMPLE + "...", "too long"),  # a short sample: see F5 below
     ("\x1b[31m", "\\x1b[31m", "not a version request"),
     ("3.14rc1", "3.14rc1", "a prerelease needs a full version such as 3.14.0rc1"),
 ]
@@ -260,3 +261,87 @@ def test_an_installed_name_that_is_no_version_request_is_usable(world: World) ->
     assert selection.problem(world.layout, "pypy3.10") is None
     (world.work / ".python-version").write_text("pypy3.10\n")
     assert selection.select(world.layout, {}, str(world.work)).words == ["pypy3.10"]
+
+
+# -- a version file that is really something else: one warning, one short sample (F5) ------
+KEY = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    + "".join(f"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB{i:04d}\n" for i in range(36))
+    + "-----END OPENSSH PRIVATE KEY-----\n"
+)
+
+
+def test_a_link_to_a_secret_gives_one_warning_with_one_short_sample(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = world.home / "id_ed25519"
+    secret.write_text(KEY)
+    path = world.work / ".python-version"
+    path.symlink_to(secret)
+    with pytest.raises(VersionFileError) as caught:
+        selection.select(world.layout, {}, str(world.work))
+    assert caught.value.message == f"{path} names no usable version"
+    assert capsys.readouterr().err == (
+        f"pyv: warning: ignoring 38 entries that are not usable versions in {path}"
+        " (the first, line 1: `-----BEGIN': not a version (it looks like a path))\n"
+    )
+
+
+def test_a_one_line_secret_is_quoted_no_longer_than_a_sample(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = world.home / "environ"
+    secret.write_bytes(b"TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyz\x00HOME=/root\x00")
+    (world.work / ".python-version").symlink_to(secret)
+    with pytest.raises(VersionFileError):
+        selection.select(world.layout, {}, str(world.work))
+    err = capsys.readouterr().err
+    assert "`TOKEN=ghp_0123456789...'" in err and "abcdef" not in err
+    assert err.count("\n") == 1
+
+
+def test_a_thousand_bad_pyv_version_entries_give_one_warning(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # PYV_VERSION is read on every shim run that reaches pyv.
+    value = ":".join(f"\x1b[{i}m" for i in range(1000)) + ":3.12"
+    assert selection.select(world.layout, {"PYV_VERSION": value}, str(world.work)).words == ["3.12"]
+    assert capsys.readouterr().err == (
+        "pyv: warning: ignoring 1000 entries that are not usable versions in PYV_VERSION"
+        " (the first: `\\x1b[0m': not a version request)\n"
+    )
+
+
+# -- a deleted working directory (F9) ---------------------------------------------------------
+def gone(world: World, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Stand in a folder under a .python-version, then delete it."""
+    (world.work / ".python-version").write_text("3.12\n")
+    folder = world.work / "gone"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("PWD", str(folder))
+    folder.rmdir()
+    return folder
+
+
+def test_in_a_deleted_folder_the_global_version_applies_with_a_warning(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gone(world, monkeypatch)
+    write_global(world, "3.11\n")
+    chosen = selection.current(world.layout, {"PWD": os.environ["PWD"]})
+    assert (chosen.words, chosen.source) == (["3.11"], "global")
+    assert capsys.readouterr().err == (
+        "pyv: warning: the working directory no longer exists, so no .python-version applies\n"
+    )
+    chosen = selection.current(world.layout, {"PYV_VERSION": "3.13"})
+    assert (chosen.words, capsys.readouterr().err) == (["3.13"], "")  # no folder needed
+
+
+def test_a_deleted_folder_is_an_error_for_what_needs_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone(world, monkeypatch)
+    with pytest.raises(PyvError) as caught:
+        versionfile.working_dir(dict(os.environ))
+    assert str(caught.value) == "the working directory no longer exists; cd to a folder that exists"
