@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyv import link, registry
+from pyv import interpreter, link, registry
 from pyv.errors import PyvError
 from pyv.paths import Layout
 
@@ -105,7 +105,7 @@ def import_all(layout: Layout, found: list[Foreign]) -> list[tuple[Foreign, str]
     results = []
     for item in found:
         try:
-            probe = link.inspect(link.find_executable(item.path))
+            probe = interpreter.inspect(interpreter.find_executable(item.path))
             if os.path.realpath(probe.prefix) in installed_prefixes:
                 results.append((item, f"skipped: linked already as {probe.name}"))
                 continue

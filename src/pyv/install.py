@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from pyv import diskspace, download, link, registry
+from pyv import diskspace, download, interpreter, registry
 from pyv.archive import ArchiveError, extract
 from pyv.catalog import Build
 from pyv.errors import PyvError, report
@@ -88,7 +88,7 @@ def install_archive(
         with diskspace.unpacking(archive, layout.root):
             extract(archive, staged)
         # The interpreter starts while the files are fixed; it reads none of them.
-        probe = link.start_probe(os.path.join(staged, "bin", "python3"))
+        probe = interpreter.start_probe(os.path.join(staged, "bin", "python3"))
         finish(staged, prefix)
         found = _probed(probe, archive)
         if found.name != name.partition("+")[0]:
@@ -108,7 +108,7 @@ def install_unnamed(
     with registry.lock(layout), registry.scratch(layout, "probe") as probe:
         with diskspace.unpacking(archive, layout.root):
             extract(archive, probe)
-        name = _probed(link.start_probe(os.path.join(probe, "bin", "python3")), archive).name
+        name = _probed(interpreter.start_probe(os.path.join(probe, "bin", "python3")), archive).name
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
 
 
@@ -116,11 +116,11 @@ class NotRunnable(ArchiveError):
     """An archive whose interpreter does not answer pyv's questions."""
 
 
-def _probed(probe: link.Probe, archive: str) -> link.Interpreter:
+def _probed(probe: interpreter.Probe, archive: str) -> interpreter.Interpreter:
     """What the archive's interpreter says; an error naming the archive if it cannot say."""
     try:
-        return link.read_probe(probe)
-    except link.ProbeError as e:
+        return interpreter.read_probe(probe)
+    except interpreter.ProbeError as e:
         filename = os.path.basename(archive)
         raise NotRunnable(f"the bin/python3 of {filename} {e.reason}") from None
 

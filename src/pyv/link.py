@@ -9,122 +9,15 @@ is copied, moved or, on uninstall, deleted.
 from __future__ import annotations
 
 import os
-import subprocess
-from dataclasses import dataclass
 
 from pyv import registry
 from pyv.errors import InterpreterError, RegistryError
+from pyv.interpreter import Interpreter, find_executable, inspect
 from pyv.paths import Layout
 from pyv.request import parse_name
 
-# Runs under every CPython from 2.7 on: keep it in the common subset.
-# Cheap on purpose (it runs in every install): sys.implementation and abiflags where they
-# exist, platform and sysconfig (tens of ms to import) only where they do not.
-_PROBE = r"""
-import sys
-try:
-    impl = {"cpython": "CPython"}.get(sys.implementation.name, sys.implementation.name)
-except AttributeError:
-    import platform
-    impl = platform.python_implementation()
-flags = getattr(sys, "abiflags", None)
-if flags is None:
-    try:
-        import sysconfig
-        flags = "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""
-    except Exception:
-        flags = ""
-v = sys.version_info
-sys.stdout.write("\n".join([
-    impl, "%d.%d.%d" % (v[0], v[1], v[2]), v[3], str(v[4]),
-    str(int("t" in flags)), str(int(hasattr(sys, "gettotalrefcount"))), sys.prefix,
-]) + "\n")
-"""
-_LEVELS = {"alpha": "a", "beta": "b", "candidate": "rc", "final": ""}
 # Prefixes shared with other software: link only the interpreter's own commands.
 SHARED_PREFIXES = frozenset({"/", "/usr", "/usr/local", "/opt/homebrew", "/opt/local"})
-
-
-@dataclass(frozen=True)
-class Interpreter:
-    """What an interpreter on disk says about itself."""
-
-    executable: str
-    name: str  # canonical exact version with variant: 3.12.1, 3.13.0t, 3.14.0rc1
-    prefix: str
-
-
-@dataclass(frozen=True)
-class Probe:
-    """An interpreter started by ``start_probe``, or why it could not be started."""
-
-    executable: str
-    process: subprocess.Popen[str] | None
-    error: str
-
-
-def find_executable(path: str) -> str:
-    """The interpreter that ``path`` names: an executable, or a prefix holding bin/python3."""
-    if os.path.isdir(path):
-        for candidate in ("bin/python3", "bin/python", "bin/python2", "python.exe"):
-            exe = os.path.join(path, candidate)
-            if os.path.isfile(exe) and os.access(exe, os.X_OK):
-                return os.path.abspath(exe)
-        raise InterpreterError(f"no Python interpreter in {path} (looked for bin/python3)")
-    if os.path.isfile(path) and os.access(path, os.X_OK):
-        return os.path.abspath(path)
-    raise InterpreterError(f"{path} is neither an interpreter nor a folder holding one")
-
-
-def inspect(executable: str) -> Interpreter:
-    """Run ``executable`` once and read its version, variant and prefix."""
-    return read_probe(start_probe(executable))
-
-
-def start_probe(executable: str) -> Probe:
-    """Start ``executable`` answering pyv's questions; ``read_probe`` takes the answer, so
-    the caller can work while the interpreter starts (installs fix files meanwhile)."""
-    try:
-        process = subprocess.Popen(
-            [executable, "-E", "-s", "-S", "-c", _PROBE],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    except OSError as e:
-        return Probe(executable, None, f"could not be run: {e.strerror or e}")
-    return Probe(executable, process, "")
-
-
-class ProbeError(InterpreterError):
-    """An interpreter that did not answer pyv's questions; ``reason`` says how."""
-
-    def __init__(self, executable: str, reason: str) -> None:
-        super().__init__(f"{executable} {reason}")
-        self.reason = reason
-
-
-def read_probe(probe: Probe) -> Interpreter:
-    """What the interpreter ``start_probe`` started says about itself."""
-    executable, process = probe.executable, probe.process
-    if process is None:
-        raise ProbeError(executable, probe.error)
-    try:
-        stdout, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        raise ProbeError(executable, "did not answer within 30 seconds") from None
-    lines = stdout.splitlines()
-    if process.returncode != 0 or len(lines) != 7:
-        raise ProbeError(executable, "did not answer as a Python interpreter")
-    implementation, release, level, serial, free_threaded, debug, prefix = lines
-    if implementation != "CPython":
-        raise ProbeError(executable, f"is {implementation}; pyv manages CPython only")
-    pre = f"{_LEVELS.get(level, '')}{serial}" if _LEVELS.get(level) else ""
-    variant = ("t" if free_threaded == "1" else "") + ("d" if debug == "1" else "")
-    return Interpreter(executable=executable, name=f"{release}{pre}{variant}", prefix=prefix)
 
 
 def link(layout: Layout, path: str, *, name: str | None = None) -> tuple[str, bool]:
