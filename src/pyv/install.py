@@ -18,14 +18,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from pyv import download, link, registry
 from pyv.archive import ArchiveError, extract
 from pyv.catalog import Build
-from pyv.errors import PyvError, report
+from pyv.errors import PyvError, report, say
 from pyv.paths import Layout
 
 T = TypeVar("T")
@@ -240,7 +239,7 @@ def install_builds(
                 failed = report(outcome)
             elif not quiet:
                 done = "installed {}" if outcome else "{} is installed already"
-                print(done.format(build.name), file=sys.stderr)
+                say(done.format(build.name))
     finally:
         bars.close()
     return failed
