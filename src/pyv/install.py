@@ -127,7 +127,7 @@ def _probed(probe: link.Probe, archive: str) -> link.Interpreter:
 
 def choose(here: list[Build], texts: list[str], platform: str) -> list[Build]:
     """The newest build on this platform for each request; an error for one with none."""
-    from pyv.catalog import best_match
+    from pyv.catalog import best_match, skipped
     from pyv.errors import UsageError
     from pyv.request import parse
 
@@ -139,7 +139,8 @@ def choose(here: list[Build], texts: list[str], platform: str) -> list[Build]:
         build = best_match(here, request)
         if build is None:
             raise PyvError(
-                f"no build of Python `{text}' for {platform}", hint="see `pyv install --list'"
+                f"no build of Python `{text}' for {platform}{skipped(here)}",
+                hint="see `pyv install --list'",
             )
         chosen.append(build)
     return list({b.name: b for b in chosen}.values())
@@ -151,7 +152,7 @@ def upgrades(
     """For each minor (default: every installed one), its newest build if it is newer;
     and a note on each minor that has nothing newer. A minor asked for by name that has
     no build at all is an error."""
-    from pyv.catalog import best_match
+    from pyv.catalog import best_match, skipped
     from pyv.request import parse
 
     def minor(inst: registry.Installation) -> str:
@@ -180,7 +181,7 @@ def upgrades(
                 notes.append(f"{line}: no release yet ({', '.join(previews)} installed)")
             elif minors:
                 raise PyvError(
-                    f"no build of Python `{line}' for this platform",
+                    f"no build of Python `{line}' for this platform{skipped(here)}",
                     hint="see `pyv install --list'",
                 )
             else:
