@@ -155,3 +155,14 @@ def test_no_receipt_makes_a_traceback(world: World) -> None:
     for args in (["versions"], ["versions", "--json"], ["prefix", "3.12.1"]):
         done = world.run(*args)
         assert "Traceback" not in done.stderr and done.stderr.count("\n") <= 1, done.stderr
+
+
+def test_pyv_debug_shows_the_traceback_of_a_file_system_error_too(
+    world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (world.work / ".python-version").mkdir()  # cannot be read, nor replaced by a file
+    code, _, err = world.pyv("local", "--force", "3.12", capsys=capsys)
+    assert code == 1 and err.startswith("pyv: ") and err.count("\n") == 1
+    monkeypatch.setenv("PYV_DEBUG", "1")
+    with pytest.raises(IsADirectoryError):
+        world.pyv("local", "--force", "3.12", capsys=capsys)
