@@ -17,17 +17,23 @@ apart by their first bytes, not by the file name). The rules are those of tarfil
   ``O_EXCL | O_NOFOLLOW``;
 - a symlink must not be absolute, and must resolve inside the kept folder once
   everything is unpacked (checked then, because later members can change where a
-  relative link leads; until then nothing is written through a link anyway);
+  relative link leads; until then nothing is written through a link anyway). The kept
+  folder becomes the installation folder, so a link is resolved as if that folder
+  were all there is: climbing above it is out, even on a way that comes back in;
 - a hard link must name a regular file unpacked before it;
 - a later member may replace an earlier regular file, and nothing else;
 - modes lose setuid, setgid, sticky and group/other write bits, the owner can always
   read and write, and the umask applies (as GNU tar does for ordinary users); files
   belong to whoever unpacks them; file mtimes are kept (``.pyc`` files depend on them).
+
+Every message names the archive by its file name and a member by its name in the
+archive, never by the scratch folder it was being unpacked into.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import struct
@@ -49,6 +55,8 @@ _META_TYPES = (b"x", b"g", b"L", b"K")  # pax header, pax global header, GNU lon
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 _CREATE |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _UTIME_FD = os.utime in os.supports_fd
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+_MAX_HOPS = 40  # symlinks followed to resolve one name, as Linux allows
 
 
 def unpack(stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> list[str]:
@@ -56,8 +64,9 @@ def unpack(stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> list[st
 
     ``root`` must be an empty folder. Every member is checked, kept or not. Returns
     the symlinks made, for ``check_links`` (where a relative link leads is only known
-    once everything is unpacked). Raises ArchiveError for an unsafe member, EOFError
-    or ValueError for a damaged archive.
+    once everything is unpacked). Raises ArchiveError for an unsafe member or one that
+    cannot be written, EOFError or ValueError for a damaged archive, OSError for a full
+    disk.
     """
     unpacker = _Unpacker(stream, os.path.realpath(root), keep)
     unpacker.run()
@@ -65,13 +74,41 @@ def unpack(stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> list[st
 
 
 def check_links(root: str, top: str, links: list[str]) -> None:
-    """Every symlink in ``links`` (names relative to ``root``) under ``top`` stays in ``top``."""
-    real_top = os.path.realpath(os.path.join(root, top))
+    """Every symlink in ``links`` (names relative to ``root``) under ``top`` resolves in
+    ``top`` without climbing above it (``top`` is to become the installation folder)."""
+    base = os.path.join(root, top)
     for name in links:
-        if name == top or name.startswith(top + "/"):
-            target = os.path.realpath(os.path.join(root, name))
-            if target != real_top and not target.startswith(real_top + os.sep):
-                raise ArchiveError(f"link out of the archive: {name} -> {target}")
+        if name.startswith(top + "/") and not _stays_in(base, name[len(top) + 1 :]):
+            target = os.readlink(os.path.join(root, name))
+            raise ArchiveError(f"link out of {top}/: {name} -> {target}")
+
+
+def _stays_in(base: str, name: str) -> bool:
+    """Whether ``name`` (relative to ``base``) resolves inside ``base`` with ``base`` as
+    its whole world: the links met on the way are followed, and a ``..`` above ``base``
+    is out. Where the folder lands (versions/NAME) cannot change the answer."""
+    done: list[str] = []  # the real folders from base to here: no links among them
+    todo = name.split("/")[::-1]  # the next part last
+    hops = 0
+    while todo:
+        part = todo.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not done:
+                return False
+            done.pop()
+            continue
+        path = os.path.join(base, *done, part)
+        if os.path.islink(path):
+            target = os.readlink(path)
+            hops += 1
+            if hops > _MAX_HOPS or os.path.isabs(target):
+                return False
+            todo.extend(target.split("/")[::-1])
+        else:
+            done.append(part)  # a folder, a file or nothing yet: a name inside either way
+    return True
 
 
 # python-build-standalone keeps the interpreter in python/ (install_only archives) or in
@@ -90,10 +127,24 @@ def extract(archive: str, dest: str) -> None:
     try:
         with open_stream(archive) as stream:
             links = unpack(stream, raw, _wanted)
+        top = _top(raw)
+        if top is not None:
+            check_links(raw, top, links)
+    except ArchiveError as e:
+        raise ArchiveError(f"{filename}: {e.message}") from None
     except (EOFError, OSError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno in (28, 122):  # ENOSPC, EDQUOT: for the
-            raise  # caller, which knows the folder to name (diskspace.unpacking)
+        if isinstance(e, OSError) and e.errno in _NO_SPACE:  # for the caller, which
+            raise  # knows the folder to name (diskspace.unpacking)
         raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
+    if top is None:
+        raise ArchiveError(f"{filename} has no python/bin: not a python-build-standalone archive")
+    if not os.path.isfile(os.path.join(raw, top, "bin", "python3")):
+        raise ArchiveError(f"{filename} has no {top}/bin/python3: not a CPython build")
+    _move_up(os.path.join(raw, top), dest, raw)
+
+
+def _top(raw: str) -> str | None:
+    """The archive's interpreter folder (python/install or python), if it has one."""
     real_raw = os.path.realpath(raw)
     for top in _TOPS:
         source = os.path.join(raw, top)
@@ -101,14 +152,23 @@ def extract(archive: str, dest: str) -> None:
             # python/ itself a link: its "contents" are some folder outside the archive.
             raise ArchiveError(f"unsafe member in archive (a link as the top folder): {top}")
         if os.path.isdir(os.path.join(source, "bin")):
-            check_links(raw, top, links)
-            if not os.path.isfile(os.path.join(source, "bin", "python3")):
-                raise ArchiveError(f"{filename} has no {top}/bin/python3: not a CPython build")
-            for entry in os.listdir(source):
-                os.rename(os.path.join(source, entry), os.path.join(dest, entry))
-            shutil.rmtree(raw)
-            return
-    raise ArchiveError(f"{filename} has no python/bin: not a python-build-standalone archive")
+            return top
+    return None
+
+
+def _move_up(source: str, dest: str, raw: str) -> None:
+    """Make ``source``'s entries ``dest``'s, and remove the rest of ``raw``. ``source``
+    first moves to a name none of its entries has: an entry may be called ``.raw``."""
+    entries = os.listdir(source)
+    holding = ".top"
+    while holding in entries:
+        holding += "_"
+    held = os.path.join(dest, holding)
+    os.rename(source, held)
+    shutil.rmtree(raw)
+    for entry in entries:
+        os.rename(os.path.join(held, entry), os.path.join(dest, entry))
+    os.rmdir(held)
 
 
 def _wanted(name: str) -> bool:
@@ -218,27 +278,36 @@ class _Unpacker:
                 elif kind == b"K":
                     overrides["linkpath"] = data.split(b"\0", 1)[0]
                 continue  # a global pax header ("g") changes nothing pyv reads
-            name, size, mode, mtime, linkname = _member(header, overrides)
+            shown, size, mode, mtime, linkname = _member(header, overrides)
             overrides = {}
-            if kind == b"\0" and name.endswith("/"):  # an old-style folder
+            if kind == b"\0" and shown.endswith("/"):  # an old-style folder
                 kind = b"5"
-            name = _safe_name(name)
+            name = _safe_name(shown)
             if kind not in (*_FILE_TYPES, b"1", b"2", b"5"):
                 raise ArchiveError(f"unsafe member in archive (device, fifo or sparse): {name}")
             if not self.keep(name):
                 if kind in _FILE_TYPES:
                     self.skip(size)
                 continue
-            if kind in _FILE_TYPES:
-                self.file(name, size, mode, mtime)
-            elif kind == b"5":
-                self.folder(name)
-            elif kind == b"2":
-                self.symlink(name, linkname)
-            else:
-                self.hardlink(name, _safe_name(linkname))
+            try:
+                self.member(kind, name, size, mode, mtime, linkname)
+            except OSError as e:
+                if e.errno is None or e.errno in _NO_SPACE:
+                    raise  # a decompressor's complaint, or a full disk: the caller's to word
+                # The system's reason without its path, which is a scratch folder's.
+                raise ArchiveError(f"cannot unpack {shown}: {e.strerror}") from None
         while self.stream.read(CHUNK):  # to the end: the decompressor checks its CRC there
             pass
+
+    def member(self, kind: bytes, name: str, size: int, mode: int, mtime: float, link: str) -> None:
+        if kind in _FILE_TYPES:
+            self.file(name, size, mode, mtime)
+        elif kind == b"5":
+            self.folder(name)
+        elif kind == b"2":
+            self.symlink(name, link)
+        else:
+            self.hardlink(name, _safe_name(link))
 
     def skip(self, size: int) -> None:
         remaining = -size % BLOCK + size
@@ -354,8 +423,6 @@ def _member(header: bytes, overrides: dict[str, bytes]) -> tuple[str, int, int, 
     mtime = float(overrides["mtime"]) if "mtime" in overrides else _number(header[136:148])
     if size < 0:
         raise ValueError("negative size in a tar header")
-    if any(key.startswith("GNU.sparse.") for key in overrides):
-        raise ArchiveError("unsafe member in archive (device, fifo or sparse): a sparse file")
     if "path" in overrides:
         name = overrides["path"]
     else:
@@ -364,6 +431,9 @@ def _member(header: bytes, overrides: dict[str, bytes]) -> tuple[str, int, int, 
         if prefix and header[257:263] == b"ustar\0":  # POSIX ustar; GNU uses these bytes
             name = prefix + b"/" + name
     link = overrides.get("linkpath", header[157:257].split(b"\0", 1)[0])
+    if any(key.startswith("GNU.sparse.") for key in overrides):
+        shown = name.decode("utf-8", "surrogateescape")
+        raise ArchiveError(f"unsafe member in archive (device, fifo or sparse): {shown}")
     return (
         name.decode("utf-8", "surrogateescape"),
         size,

@@ -1,8 +1,11 @@
 """The ``pyv`` command line: parse, call the core, print. Nothing else lives here.
 
 Errors from the core (:class:`pyv.errors.PyvError`) and usage errors from click are
-turned into one ``pyv: ...`` line on stderr by :func:`run`; exit codes: 0 success,
-1 error, 2 usage, 127 command not found, or the exit status of ``pyv exec``'s command.
+turned into one ``pyv: ...`` line on stderr by :func:`run`, and so is any other
+exception (a bug; ``PYV_DEBUG=1`` shows its traceback). Every message goes through
+:func:`pyv.errors.say`, which keeps it on one line with control characters escaped.
+Exit codes: 0 success, 1 error (or a bug), 2 usage, 127 command not found, or the exit
+status of ``pyv exec``'s command.
 The hot commands are answered by :mod:`pyv.hot` before this module is imported; they
 are registered here too, for ``--help``, completion and option handling.
 """
@@ -24,7 +27,17 @@ except ImportError:  # older typer (the newest for Python 3.9 and 3.10) uses cli
 
 from pyv import __version__, hot, registry, runner, selection, versionfile
 from pyv.download import JOBS, is_sha256
-from pyv.errors import EXIT_USAGE, PyvError, UsageError, VersionNotInstalled, report, warn
+from pyv.errors import (
+    EXIT_USAGE,
+    PyvError,
+    UsageError,
+    VersionNotInstalled,
+    internal,
+    one_line,
+    report,
+    say,
+    warn,
+)
 from pyv.paths import Layout, from_environ
 
 app = typer.Typer(
@@ -46,9 +59,11 @@ def _done(status: int) -> None:
         raise typer.Exit(status)
 
 
-def _status(message: str) -> None:
-    """Progress and results meant for a person: stderr, so stdout stays data."""
-    print(message, file=sys.stderr)
+def _status(*lines: str) -> None:
+    """Progress and results meant for a person: stderr, so stdout stays data; each
+    of ``lines`` is one line, whatever paths or names it holds."""
+    for line in lines:
+        say(line)
 
 
 def _version_callback(value: bool) -> None:
@@ -457,7 +472,7 @@ def _install_from(
                 cache=layout.cache,
                 environ=os.environ,
                 offline=offline,
-                progress=bars.maker(os.path.basename(source), 0),
+                progress=bars.maker(one_line(os.path.basename(source)), 0),
             )
         finally:
             bars.close()
@@ -590,7 +605,7 @@ def run_(
         ]
         print(json.dumps({"command": command, "runs": rows, "failed": failed}, indent=2))
     else:
-        _status(running.summary(outcomes))
+        _status(*running.summary(outcomes).splitlines())
     if failed:
         raise PyvError(f"failed on {', '.join(failed)}")
 
@@ -613,7 +628,7 @@ def venv(
     base = venvs.base_python(layout, request, os.environ)
     venvs.create(base, path, clear=clear, upgrade_deps=upgrade_deps, pip=not without_pip)
     activate = os.path.join(path, "bin", "activate")
-    _status(f"created {path} with {base}\nactivate it with: source {shlex.quote(activate)}")
+    _status(f"created {path} with {base}", f"activate it with: source {shlex.quote(activate)}")
 
 
 @app.command("import")
@@ -699,7 +714,7 @@ def init(
     if sys.stdout.isatty():
         rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc", "fish": "~/.config/fish/config.fish"}[name]
         line = "pyv init - fish | source" if name == "fish" else f'eval "$(pyv init - {name})"'
-        _status(f"add this line to {rc}:\n    {line}")
+        _status(f"add this line to {rc}:", f"    {line}")
         return
     sys.stdout.write(shell.init_code(layout, name))
 
@@ -757,12 +772,16 @@ def run(args: list[str]) -> int:
         where = e.ctx.command_path if e.ctx else "pyv"
         message = e.format_message().rstrip(".")
         if message:  # empty when the help was shown for a bare `pyv`
-            print(f"pyv: {message}; see `{where} --help'", file=sys.stderr)
+            say(f"pyv: {message}; see `{where} --help'")
         return EXIT_USAGE
     except click_exceptions.ClickException as e:
-        print(f"pyv: {e.format_message()}", file=sys.stderr)
+        say(f"pyv: {e.format_message()}")
         return e.exit_code
     except typer.Abort:
-        print("pyv: aborted", file=sys.stderr)
+        say("pyv: aborted")
         return 1
+    except OSError:
+        raise  # pyv.main words it: the system's reason and the file, on one line
+    except Exception as e:  # a bug: one line, or its traceback with PYV_DEBUG=1
+        return internal(e, os.environ)
     return result if isinstance(result, int) else 0

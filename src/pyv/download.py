@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyv import diskspace
-from pyv.errors import PyvError, printable
+from pyv.errors import PyvError, printable, say
 
 if TYPE_CHECKING:
     import hashlib
@@ -258,7 +258,7 @@ def _with_retries(
                     f"cannot download {name} after {retries + 1} tries: {reason}{_via(url)}"
                 )
             delay = min(BACKOFF * 2**tries, 8.0)
-            print(f"pyv: {name}: {reason}; retrying in {delay:.1f} s", file=sys.stderr)
+            say(f"pyv: {name}: {reason}; retrying in {delay:.1f} s")
             time.sleep(delay)
     raise AssertionError("unreachable")
 

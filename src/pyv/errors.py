@@ -9,13 +9,21 @@
     ├── InterpreterError        an interpreter on disk that cannot be used (link)
     └── RegistryError           the versions folder cannot be changed as asked
 
-Only this module knows how an error becomes text on stderr (``report``), so the fast
-path and the typer CLI print the same thing. Stdlib only: the hot commands import it.
+Only this module knows how a message becomes text on stderr (``say``, ``warn``,
+``report``, ``internal``), so the fast path and the typer CLI print the same thing, and
+every message is one line with its control characters escaped: a path or a word read
+from a file or the command line cannot move the cursor, retitle or clear the terminal,
+or forge a second line. Anything else that escapes is a bug, reported as one line too,
+with ``PYV_DEBUG=1`` for its traceback. Stdlib only: the hot commands import it.
 """
 
 from __future__ import annotations
 
 import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -90,16 +98,44 @@ class RegistryError(PyvError):
 
 def printable(text: str, limit: int = 60) -> str:
     """Text safe to show on one line: control characters escaped, long text cut."""
-    shown = text if len(text) <= limit else text[:limit] + "..."
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
+    return one_line(text if len(text) <= limit else text[:limit] + "...")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line a terminal shows as it is: every character that is not
+    printable (ESC, BEL, CR, a newline, bidi controls, undecodable bytes) escaped as
+    Python writes it (``\\x1b``), spaces and printable non-ASCII text left alone."""
+    if text.isprintable():  # the usual case, without a loop in Python
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def say(message: str) -> None:
+    """Print ``message`` on stderr as one line (see :func:`one_line`)."""
+    print(one_line(message), file=sys.stderr)
 
 
 def warn(message: str) -> None:
     """Print a warning line on stderr."""
-    print(f"pyv: warning: {message}", file=sys.stderr)
+    say(f"pyv: warning: {message}")
 
 
 def report(error: PyvError) -> int:
     """Print ``error`` as one line on stderr and return its exit code."""
-    print(f"pyv: {error}", file=sys.stderr)
+    say(f"pyv: {error}")
     return error.exit_code
+
+
+def debugging(environ: Mapping[str, str]) -> bool:
+    """Whether ``PYV_DEBUG`` asks for tracebacks (any value but empty or ``0``)."""
+    return environ.get("PYV_DEBUG", "") not in ("", "0")
+
+
+def internal(error: Exception, environ: Mapping[str, str]) -> int:
+    """Report an exception no rule expected (a bug) as one line and return 1; with
+    ``PYV_DEBUG`` set in ``environ``, re-raise it so that its traceback is shown."""
+    if debugging(environ):
+        raise error
+    what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    say(f"pyv: internal error: {what} (set PYV_DEBUG=1 for a traceback)")
+    return EXIT_ERROR

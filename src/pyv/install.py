@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from pyv import diskspace, download, interpreter, registry
 from pyv.archive import ArchiveError, extract
 from pyv.catalog import Build
-from pyv.errors import PyvError, report
+from pyv.errors import PyvError, report, say
 from pyv.paths import Layout
 
 T = TypeVar("T")
@@ -130,7 +129,7 @@ def _probed(probe: interpreter.Probe, archive: str) -> interpreter.Interpreter:
 
 def choose(here: list[Build], texts: list[str], platform: str) -> list[Build]:
     """The newest build on this platform for each request; an error for one with none."""
-    from pyv.catalog import best_match
+    from pyv.catalog import best_match, skipped
     from pyv.errors import UsageError
     from pyv.request import parse
 
@@ -142,7 +141,8 @@ def choose(here: list[Build], texts: list[str], platform: str) -> list[Build]:
         build = best_match(here, request)
         if build is None:
             raise PyvError(
-                f"no build of Python `{text}' for {platform}", hint="see `pyv install --list'"
+                f"no build of Python `{text}' for {platform}{skipped(here)}",
+                hint="see `pyv install --list'",
             )
         chosen.append(build)
     return list({b.name: b for b in chosen}.values())
@@ -154,7 +154,7 @@ def upgrades(
     """For each minor (default: every installed one), its newest build if it is newer;
     and a note on each minor that has nothing newer. A minor asked for by name that has
     no build at all is an error."""
-    from pyv.catalog import best_match
+    from pyv.catalog import best_match, skipped
     from pyv.request import parse
 
     def minor(inst: registry.Installation) -> str:
@@ -183,7 +183,7 @@ def upgrades(
                 notes.append(f"{line}: no release yet ({', '.join(previews)} installed)")
             elif minors:
                 raise PyvError(
-                    f"no build of Python `{line}' for this platform",
+                    f"no build of Python `{line}' for this platform{skipped(here)}",
                     hint="see `pyv install --list'",
                 )
             else:
@@ -242,7 +242,7 @@ def install_builds(
                 failed = report(outcome)
             elif not quiet:
                 done = "installed {}" if outcome else "{} is installed already"
-                print(done.format(build.name), file=sys.stderr)
+                say(done.format(build.name))
     finally:
         bars.close()
     return failed

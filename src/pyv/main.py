@@ -1,10 +1,16 @@
-"""The ``pyv`` entry point: hot commands first, the typer CLI for everything else."""
+"""The ``pyv`` entry point: hot commands first, the typer CLI for everything else.
+
+Whatever happens below, the user sees one line on stderr and an exit code, never a
+traceback; ``PYV_DEBUG=1`` shows the traceback of an unexpected error, for bug reports.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from pyv import hot
+from pyv.errors import debugging, internal, say
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,17 +24,21 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(args)
     except KeyboardInterrupt:
-        print("pyv: interrupted", file=sys.stderr)
+        say("pyv: interrupted")
         return 130
     except BrokenPipeError:
         # The reader went away (`pyv versions | head`): not an error worth a traceback.
         sys.stderr.close()
         return 1
     except OSError as e:
+        if debugging(os.environ):
+            raise
         # A full disk, a read-only folder: the system's reason, on one line.
         where = f": {e.filename}" if e.filename else ""
-        print(f"pyv: {e.strerror or e}{where}", file=sys.stderr)
+        say(f"pyv: {e.strerror or e}{where}")
         return 1
+    except Exception as e:  # a bug: one line, or its traceback with PYV_DEBUG=1
+        return internal(e, os.environ)
 
 
 def entry() -> None:

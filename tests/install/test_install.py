@@ -984,3 +984,48 @@ def test_a_file_that_is_not_an_archive_is_one_plain_line(world: World, capsys: C
         "pyv: passwd is corrupt or truncated: not a tar archive, or a damaged one"
         " (a header number is not octal)\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("top", "climb"), [("python", "../../python/lib"), ("python/install", "../../install/lib")]
+)
+def test_a_link_that_climbs_out_of_the_installation_folder_and_back_is_refused(
+    builds: Builds, world: World, capsys: Capture, top: str, climb: str
+) -> None:
+    """Inside the archive's python/ before it moves up, beside versions/3.12.3 after."""
+
+    def sneaky(tar: tarfile.TarFile) -> None:
+        member(tar, f"{top}/bin/sneaky", type=tarfile.SYMTYPE, linkname=climb)
+
+    builds.add("3.12.3", build_archive("3.12.3", top=top, extra=sneaky))
+    name = "cpython-3.12.3+20260814-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+    assert world.pyv("install", "3.12", capsys=capsys) == (
+        1,
+        "",
+        f"pyv: {name}: link out of {top}/: {top}/bin/sneaky -> {climb}\n",
+    )
+    assert installed(world) == []
+
+
+def test_archive_messages_name_the_archive_and_the_member_never_a_scratch_folder(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    def raw(tar: tarfile.TarFile) -> None:  # the name of pyv's own unpacking folder
+        member(tar, "python/.raw", b"not the unpacking folder")
+
+    builds.add("3.12.3", build_archive("3.12.3", extra=raw))
+    assert world.pyv("install", "3.12.3", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    assert (world.root / "versions" / "3.12.3" / ".raw").read_bytes() == b"not the unpacking folder"
+
+    def under_a_file(tar: tarfile.TarFile) -> None:
+        member(tar, "python/lib/data", b"a file")
+        member(tar, "python/lib/data/inside.py", b"cannot be: data is a file")
+
+    builds.add("3.12.4", build_archive("3.12.4", extra=under_a_file))
+    name = "cpython-3.12.4+20260814-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
+    assert world.pyv("install", "3.12.4", capsys=capsys) == (
+        1,
+        "",
+        f"pyv: {name}: cannot unpack python/lib/data/inside.py: File exists\n",
+    )
+    assert installed(world) == ["3.12.3"]

@@ -171,7 +171,7 @@ def test_a_link_that_leads_out_only_once_later_members_exist_is_caught(tmp_path:
         entry(tar, "python/a/l", type=tarfile.SYMTYPE, linkname="m/../..")
         entry(tar, "python/a/m", type=tarfile.SYMTYPE, linkname=".")
 
-    assert refused(tmp_path, later).startswith("link out of the archive: python/a/l")
+    assert refused(tmp_path, later) == "archive.bin: link out of python/: python/a/l -> m/../.."
 
 
 def test_a_full_archive_may_not_link_out_of_its_install_folder(tmp_path: Path) -> None:
@@ -180,8 +180,11 @@ def test_a_full_archive_may_not_link_out_of_its_install_folder(tmp_path: Path) -
         entry(tar, "python/licenses/LICENSE", b"text")
         entry(tar, "python/install/LICENSE", type=tarfile.SYMTYPE, linkname="../licenses/LICENSE")
 
-    with pytest.raises(ArchiveError, match="link out of the archive: python/install/LICENSE"):
+    with pytest.raises(ArchiveError) as caught:
         unpacked(tmp_path, tar_bytes(outside))
+    assert str(caught.value) == (
+        "archive.bin: link out of python/install/: python/install/LICENSE -> ../licenses/LICENSE"
+    )
 
 
 @pytest.mark.parametrize(
@@ -278,3 +281,100 @@ def test_damaged_compressed_data_is_a_corrupt_archive(
     data[len(data) // 2 if where == "middle" else -5] ^= 0xFF
     with pytest.raises(ArchiveError, match="is corrupt or truncated"):
         unpacked(tmp_path, bytes(data))
+
+
+# -- links judged where they will live, and messages that name the archive ----------------
+
+
+def layout_with(top: str, *links: tuple[str, str]) -> Add:
+    """An archive whose interpreter folder is ``top``, with ``links`` (name, target) under it."""
+
+    def add(tar: tarfile.TarFile) -> None:
+        python_bin(tar, top)
+        entry(tar, f"{top}/bin/python3.12", b"#!/bin/sh\n", 0o755)
+        entry(tar, f"{top}/lib/libpython3.12.so.1.0", b"ELF")
+        entry(tar, f"{top}/lib/libpython3.12.a", b"archive")
+        entry(tar, f"{top}/lib/python3.12/config-3.12-x86_64-linux-gnu/Makefile", b"all:\n")
+        if top != "python":
+            entry(tar, "python/licenses/LICENSE", b"text")
+        for name, target in links:
+            entry(tar, f"{top}/{name}", type=tarfile.SYMTYPE, linkname=target)
+
+    return add
+
+
+@pytest.mark.parametrize("top", ["python", "python/install"])
+@pytest.mark.parametrize(
+    "climb",
+    [
+        "../../python/lib",  # inside python/ before the move, beside the installation after
+        "../../install/lib",
+        "../../../python/install/lib",
+        "../lib/../../python/lib",
+        "via/../../python/lib",  # through a link that climbs to the top: bin/via -> ..
+    ],
+)
+def test_a_link_that_leaves_the_installation_folder_and_comes_back_is_refused(
+    tmp_path: Path, top: str, climb: str
+) -> None:
+    """The check runs where the links will finally live: the archive's top folder becomes
+    the installation folder, so a link may not climb above it, even to come back in."""
+    links = [("bin/sneaky", climb)]
+    if climb.startswith("via/"):
+        links.insert(0, ("bin/via", ".."))
+    with pytest.raises(ArchiveError) as caught:
+        unpacked(tmp_path, tar_bytes(layout_with(top, *links)), name="evil.tar.gz")
+    assert str(caught.value) == f"evil.tar.gz: link out of {top}/: {top}/bin/sneaky -> {climb}"
+    assert str(tmp_path) not in str(caught.value)
+
+
+@pytest.mark.parametrize("top", ["python", "python/install"])
+def test_links_that_stay_inside_the_installation_folder_pass(tmp_path: Path, top: str) -> None:
+    config = "lib/python3.12/config-3.12-x86_64-linux-gnu"
+    links = [
+        ("bin/python", "python3.12"),
+        ("bin/python3-alias", "./python3.12"),
+        ("lib/libpython3.12.so", "libpython3.12.so.1.0"),
+        (f"{config}/libpython3.12.a", "../../libpython3.12.a"),
+        ("lib/top", ".."),
+        ("share/dangling", "../nothing/here"),
+        ("share/chain", "../lib/top/bin/python"),
+    ]
+    dest = unpacked(tmp_path, tar_bytes(layout_with(top, *links)))
+    assert os.readlink(dest / "bin" / "python") == "python3.12"
+    assert (dest / config / "libpython3.12.a").read_bytes() == b"archive"
+    assert (dest / "share" / "chain").resolve() == (dest / "bin" / "python3.12").resolve()
+    assert sorted(os.listdir(dest)) == ["bin", "lib", "share"]
+
+
+def test_a_member_named_like_the_unpacking_folder_unpacks(tmp_path: Path) -> None:
+    def raw(tar: tarfile.TarFile) -> None:
+        entry(tar, "python/.raw/inside.txt", b"x")
+        entry(tar, "python/.top", b"y")
+        entry(tar, "python/.raw-file", b"z")
+
+    dest = unpacked(tmp_path, tar_bytes(python_bin, raw))
+    assert (dest / ".raw" / "inside.txt").read_bytes() == b"x"
+    assert (dest / ".top").read_bytes() == b"y"
+    assert sorted(os.listdir(dest)) == [".raw", ".raw-file", ".top", "bin"]
+
+
+def test_a_member_that_cannot_be_unpacked_is_named_as_in_the_archive(tmp_path: Path) -> None:
+    def under_a_file(tar: tarfile.TarFile) -> None:
+        entry(tar, "python/lib/f", b"x")
+        entry(tar, "./python/lib/f/x.py", b"y")
+
+    with pytest.raises(ArchiveError) as caught:
+        unpacked(tmp_path, tar_bytes(python_bin, under_a_file), name="odd.tar")
+    assert str(caught.value) == "odd.tar: cannot unpack ./python/lib/f/x.py: File exists"
+
+
+def test_every_refusal_names_the_archive_and_the_member(tmp_path: Path) -> None:
+    def fifo(tar: tarfile.TarFile) -> None:
+        entry(tar, "python/lib/sparse", b"x", pax_headers={"GNU.sparse.size": "9"})
+
+    with pytest.raises(ArchiveError) as caught:
+        unpacked(tmp_path, tar_bytes(python_bin, fifo), name="odd.tar")
+    assert str(caught.value) == (
+        "odd.tar: unsafe member in archive (device, fifo or sparse): python/lib/sparse"
+    )
