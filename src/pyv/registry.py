@@ -77,7 +77,7 @@ def read_receipt(layout: Layout, name: str) -> dict[str, Any]:
     try:
         with open(os.path.join(layout.versions, name, RECEIPT), encoding="utf-8") as f:
             data = json.load(f)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: '[' * 200000
         return {}
     return data if isinstance(data, dict) else {}
 
