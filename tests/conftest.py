@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pyv import registry
+from pyv import reconcile, registry
 from pyv.main import main
 from pyv.paths import Layout
 
@@ -35,7 +35,7 @@ class World:
 
     def install(self, name: str, commands: tuple[str, ...] = ("python", "python3")) -> Path:
         """A fake installation made through the registry, with shell-script commands."""
-        with registry.lock(self.layout, quiet=True):
+        with reconcile.lock(self.layout, quiet=True):
             staged = Path(registry.scratch_dir(self.layout, "test"))
             (staged / "bin").mkdir()
             for command in commands:

@@ -25,8 +25,8 @@ try:  # typer >= 0.22 carries its own copy of click
 except ImportError:  # older typer (the newest for Python 3.9 and 3.10) uses click
     from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
 
-from pyv import __version__, hot, registry, runner, selection, versionfile
-from pyv.download import JOBS, is_sha256
+from pyv import __version__, hot, reconcile, registry, runner, selection, versionfile
+from pyv.builds.download import JOBS, is_sha256
 from pyv.errors import (
     EXIT_USAGE,
     PyvError,
@@ -231,7 +231,7 @@ def latest(
     known: bool = typer.Option(False, "--known", help="Among installable builds instead."),
 ) -> None:
     """Print the newest installed (or, with --known, installable) version matching PREFIX."""
-    from pyv import catalog
+    from pyv.builds import catalog
     from pyv.request import parse
 
     request = parse(prefix.rstrip("."))
@@ -296,7 +296,7 @@ def _set_or_show(path: str, requests: list[str] | None, *, force: bool, unset: b
     names = _checked(layout, requests, force=force)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if path == layout.global_file:  # in the root: a writer like any other
-        with registry.lock(layout):
+        with reconcile.lock(layout):
             versionfile.write(path, names)
     else:
         versionfile.write(path, names, temp_dir=layout.root)
@@ -371,7 +371,7 @@ def uninstall(
         listed = ", ".join(i.name for i in chosen)
         if not typer.confirm(f"Remove {listed}?", err=True):
             raise typer.Exit(1)
-    with registry.lock(layout):
+    with reconcile.lock(layout):
         for inst in chosen:
             registry.remove(layout, inst.name)
             _status(f"uninstalled {inst.name}")
@@ -383,9 +383,10 @@ def uninstall(
 def _install(
     layout: Layout, texts: list[str], *, force: bool, offline: bool, quiet: bool, jobs: int
 ) -> None:
-    from pyv import install as installing
+    from pyv.builds import install as installing
+    from pyv.builds import plan
 
-    builds = installing.requested(layout, texts, os.environ, offline=offline)
+    builds = plan.requested(layout, texts, os.environ, offline=offline)
     _done(
         installing.install_builds(
             layout, builds, environ=os.environ, force=force, offline=offline, quiet=quiet, jobs=jobs
@@ -458,8 +459,8 @@ def _check_install_options(
 def _install_from(
     layout: Layout, source: str, sha256: str | None, *, force: bool, offline: bool, quiet: bool
 ) -> None:
-    from pyv import download
-    from pyv import install as installing
+    from pyv.builds import download
+    from pyv.builds import install as installing
 
     if source.startswith(("http://", "https://")):
         if not sha256:
@@ -493,7 +494,8 @@ def _list_available(
     as_json: bool,
     offline: bool,
 ) -> None:
-    from pyv import catalog, platforms
+    from pyv import platforms
+    from pyv.builds import catalog
     from pyv.request import VARIANT_NAMES, parse
 
     builds = catalog.available(layout, os.environ, all_platforms=all_platforms, offline=offline)
@@ -533,12 +535,12 @@ def upgrade(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or messages."),
 ) -> None:
     """Install the newest patch of each installed minor version (3.12, 3.13t ...)."""
-    from pyv import catalog
-    from pyv import install as installing
+    from pyv.builds import catalog, plan
+    from pyv.builds import install as installing
 
     layout = _layout()
     here = catalog.available(layout, os.environ, offline=offline)
-    builds, notes = installing.upgrades(layout, here, minors)
+    builds, notes = plan.upgrades(layout, here, minors)
     for note in notes if not quiet else []:
         _status(note)
     _done(
@@ -553,7 +555,7 @@ def update_catalog(
     url: Optional[str] = typer.Argument(None, help="Default: uv's published list."),
 ) -> None:
     """Fetch a newer list of builds without upgrading pyv (kept in the cache)."""
-    from pyv import catalog
+    from pyv.builds import catalog
 
     count = catalog.refresh(_layout(), url or catalog.DEFAULT_URL, os.environ)
     _status(f"catalog updated: {count} CPython builds")
@@ -663,7 +665,7 @@ def doctor(
 
     layout = _layout()
     if fix:
-        with registry.lock(layout) as repairs:
+        with reconcile.lock(layout) as repairs:
             for line in repairs.lines():
                 print(f"fixed: {line}")
     found = checks.problems(layout, os.environ)
@@ -681,7 +683,7 @@ def doctor(
 def rehash(quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing.")) -> None:
     """Place a shim for every command of every installed version, and repair alias links."""
     layout = _layout()
-    with registry.lock(layout, quiet=quiet) as repairs:
+    with reconcile.lock(layout, quiet=quiet) as repairs:
         pass  # taking the lock runs the reconcile step, which rehashes
     if not quiet:
         for line in repairs.lines():

@@ -117,13 +117,13 @@ def _install(rest: list[str]) -> int | None:
     if not words or any(w.startswith("-") for w in words):
         return None
     flags = {_INSTALL_FLAGS[a] for a in rest if a in _INSTALL_FLAGS}
-    from pyv import install
+    from pyv.builds import install, plan
 
     try:
         layout = from_environ(os.environ)
         return install.install_builds(
             layout,
-            install.requested(layout, words, os.environ, offline="offline" in flags),
+            plan.requested(layout, words, os.environ, offline="offline" in flags),
             environ=os.environ,
             force="force" in flags,
             offline="offline" in flags,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from pyv import registry
+from pyv import reconcile, registry
 from pyv.errors import InterpreterError, RegistryError
 from pyv.interpreter import Interpreter, find_executable, inspect
 from pyv.paths import Layout
@@ -34,7 +34,7 @@ def link(layout: Layout, path: str, *, name: str | None = None) -> tuple[str, bo
             f"cannot name {executable} `{name}': it is Python {found.name}",
             hint=f"use {found.name} or a label such as {found.name}+mine",
         )
-    with registry.lock(layout), registry.scratch(layout, "link") as staged:
+    with reconcile.lock(layout), registry.scratch(layout, "link") as staged:
         if name in registry.names(layout):
             if registry.read_receipt(layout, name).get("prefix") == found.prefix:
                 return name, False

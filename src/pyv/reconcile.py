@@ -12,9 +12,12 @@ behind by a writer that was killed:
   ``replaced-`` folder holds an installation that ``--force`` was replacing when it
   was killed: it is put back first if nothing took its place.
 
-:func:`run` repairs all of it. Every writer runs it under the lock as soon as it
-holds it (``registry.lock``), and so do ``pyv rehash`` and ``pyv doctor --fix``;
-:func:`problems` reports the same things without changing anything (``pyv doctor``).
+:func:`lock` is the registry's lock: every writer holds it while it changes anything.
+It runs :func:`run` as soon as it is held, so whatever a killed writer left half-done
+is repaired first, and again as it is let go, so the alias links and shims follow
+what the writer changed. ``pyv rehash`` and ``pyv doctor --fix`` are a lock taken and
+let go; :func:`problems` reports the same things without changing anything
+(``pyv doctor``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ import os
 import shutil
 
 from pyv import atomic, registry, shims
+from pyv.errors import RegistryError, say
 from pyv.paths import Layout
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from contextlib import AbstractContextManager
 
 
 class Repairs:
@@ -52,6 +61,35 @@ class Repairs:
         return out
 
 
+def lock(layout: Layout, *, quiet: bool = False) -> AbstractContextManager[Repairs]:
+    """Hold the registry lock, waiting (and saying so) while another pyv process holds
+    it; repair on the way in (the context value says what) and update on the way out."""
+    import contextlib
+
+    from pyv.lock import FileLock, Timeout
+
+    @contextlib.contextmanager
+    def held() -> Iterator[Repairs]:
+        os.makedirs(layout.root, exist_ok=True)
+        file_lock = FileLock(layout.lock)
+        try:
+            file_lock.acquire(timeout=0.2)
+        except Timeout:
+            if not quiet:
+                say("pyv: waiting for another pyv process to finish")
+            try:
+                file_lock.acquire(timeout=900)
+            except Timeout:
+                raise RegistryError(f"{layout.lock} is still locked after 15 minutes") from None
+        try:
+            yield run(layout)
+            run(layout)
+        finally:
+            file_lock.release()
+
+    return held()
+
+
 def run(layout: Layout) -> Repairs:
     """Repair everything derived or left over (call under the lock)."""
     done = Repairs()
@@ -64,7 +102,7 @@ def run(layout: Layout) -> Repairs:
         after = _links(layout)
         done.aliases = _alias_changes(before, after)
     if registry.names(layout) or os.path.isdir(layout.shims):
-        done.shims_added, done.shims_removed = shims.rehash(layout)
+        done.shims_added, done.shims_removed = shims.rehash(layout, registry.bin_dirs(layout))
     return done
 
 
@@ -98,7 +136,7 @@ def problems(layout: Layout) -> list[str]:
 def _shim_problems(layout: Layout) -> list[str]:
     if not registry.names(layout):
         return []
-    wanted = shims.commands(layout)
+    wanted = shims.commands(registry.bin_dirs(layout))
     try:
         present = {
             e.name

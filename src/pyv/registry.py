@@ -1,4 +1,4 @@
-"""The installed versions: folders under ``versions/``, their receipts, alias links, the lock.
+"""The installed versions: folders under ``versions/``, their receipts, alias links.
 
 An installation is a folder ``versions/<name>`` holding ``pyv-receipt.json``, written
 last; ``<name>`` is the canonical exact version (``3.12.1``, ``3.13.0t``,
@@ -10,8 +10,9 @@ for free-threaded builds) name the newest installed stable build of each minor a
 major; they are replaced atomically after every change, so the shims follow them
 without starting Python.
 
-Every change happens under the lock (``Layout.lock``) and goes through a scratch folder
-on the same filesystem, so a crash leaves the old state or the new one.
+Every change happens under the lock (``reconcile.lock``) and goes through a scratch
+folder on the same filesystem, so a crash leaves the old state or the new one; the
+lock brings the alias links and shims up to date when it is let go.
 
 The read-only lookups at the top are stdlib-only and cheap: the hot commands use them.
 """
@@ -19,7 +20,6 @@ The read-only lookups at the top are stdlib-only and cheap: the hot commands use
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 from pyv.errors import InvalidRequest, RegistryError, VersionNotInstalled
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from typing import Any
 
-    from pyv.reconcile import Repairs
     from pyv.request import PythonRequest
 
 
@@ -52,6 +51,11 @@ def installed_name(layout: Layout, word: str) -> str | None:
 def bin_dir(layout: Layout, name: str) -> str:
     """The ``bin`` folder of installation ``name``."""
     return os.path.join(layout.versions, name, "bin")
+
+
+def bin_dirs(layout: Layout) -> list[str]:
+    """The ``bin`` folders of every installation (what the shims are made for)."""
+    return [bin_dir(layout, name) for name in names(layout)]
 
 
 def names(layout: Layout) -> list[str]:
@@ -192,40 +196,6 @@ def get(layout: Layout, text: str) -> Installation:
 # -- changes (under the lock) ------------------------------------------------------------
 
 
-def lock(layout: Layout, *, quiet: bool = False) -> AbstractContextManager[Repairs]:
-    """Hold the registry lock; waits (saying so) while another pyv process holds it.
-
-    The holder first runs the reconcile step (pyv.reconcile), so whatever a killed
-    writer left half-done is repaired before anything else changes; the context
-    value says what it repaired.
-    """
-    import contextlib
-
-    from pyv.lock import FileLock, Timeout
-
-    @contextlib.contextmanager
-    def held() -> Iterator[Repairs]:
-        from pyv import reconcile
-
-        os.makedirs(layout.root, exist_ok=True)
-        file_lock = FileLock(layout.lock)
-        try:
-            file_lock.acquire(timeout=0.2)
-        except Timeout:
-            if not quiet:
-                print("pyv: waiting for another pyv process to finish", file=sys.stderr)
-            try:
-                file_lock.acquire(timeout=900)
-            except Timeout:
-                raise RegistryError(f"{layout.lock} is still locked after 15 minutes") from None
-        try:
-            yield reconcile.run(layout)
-        finally:
-            file_lock.release()
-
-    return held()
-
-
 REPLACED = "replaced-"  # scratch folders holding an installation that --force replaces
 
 
@@ -304,7 +274,6 @@ def commit(layout: Layout, staged: str, name: str) -> str:
         raise RegistryError(f"{target} already exists")
     os.rename(staged, target)
     _fsync_dir(layout.versions)
-    changed(layout)
     return target
 
 
@@ -343,16 +312,7 @@ def remove(layout: Layout, name: str) -> None:
     # One rename makes it gone; the slow delete happens where no one looks.
     os.rename(folder, doomed)
     _fsync_dir(layout.versions)
-    changed(layout)
     shutil.rmtree(os.path.dirname(doomed), ignore_errors=True)
-
-
-def changed(layout: Layout) -> None:
-    """Bring derived state (alias links, shims) up to date after a change (under the lock)."""
-    from pyv import shims
-
-    update_aliases(layout)
-    shims.rehash(layout)
 
 
 def wanted_aliases(layout: Layout) -> dict[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pyv import atomic, registry
+from pyv import atomic
 from pyv.errors import PyvError, printable
 from pyv.paths import Layout
 
@@ -62,11 +62,10 @@ def _fill(line: str, values: dict[str, str]) -> str:
     return line
 
 
-def commands(layout: Layout) -> set[str]:
-    """Every executable name in any installation's ``bin``."""
+def commands(bin_dirs: list[str]) -> set[str]:
+    """Every executable name in any of ``bin_dirs`` (every installation's ``bin``)."""
     found = set()
-    for name in registry.names(layout):
-        folder = registry.bin_dir(layout, name)
+    for folder in bin_dirs:
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -84,12 +83,13 @@ def commands(layout: Layout) -> set[str]:
     return found
 
 
-def rehash(layout: Layout) -> tuple[set[str], set[str]]:
-    """Make ``shims/`` match the installed commands (call under the lock): (added, removed)."""
+def rehash(layout: Layout, bin_dirs: list[str]) -> tuple[set[str], set[str]]:
+    """Make ``shims/`` match the commands in ``bin_dirs`` (call under the lock):
+    (added, removed)."""
     os.makedirs(layout.shims, exist_ok=True)
     shim = os.path.join(layout.shims, SHIM_FILE)
     _replace_file(shim, render(layout))
-    wanted = commands(layout)
+    wanted = commands(bin_dirs)
     present = {
         e.name
         for e in os.scandir(layout.shims)

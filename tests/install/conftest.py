@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pyv import download
+from pyv.builds import download
 from tests.conftest import World
 
 PLATFORM = "linux-x86_64-gnu"

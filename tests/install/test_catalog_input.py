@@ -97,7 +97,7 @@ def test_a_deeply_nested_catalog_url_falls_back_to_the_copy_fetched_before(
 def test_a_deeply_nested_saved_catalog_is_one_line_naming_it(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pyv import catalog
+    from pyv.builds import catalog
 
     saved = world.tmp / "cache" / "catalog.json"
     saved.parent.mkdir()
@@ -116,7 +116,7 @@ def test_a_deeply_nested_saved_catalog_is_one_line_naming_it(
 def test_a_deeply_nested_shipped_catalog_is_one_line_naming_it(
     world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pyv import catalog
+    from pyv.builds import catalog
 
     shipped = world.tmp / "shipped.json"
     shipped.write_bytes(DEEP)

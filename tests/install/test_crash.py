@@ -74,7 +74,7 @@ def check_every_kill(world: World, args: list[str], setup: Callable[[], None]) -
         assert seen in (old, new), f"killed before change {kill_at} of {steps}: {seen}"
         assert sorted(p.name for p in world.work.iterdir()) == work_before
         assert not atomic.stale(str(world.work)), f"killed before change {kill_at}"
-        with registry.lock(world.layout, quiet=True):
+        with reconcile.lock(world.layout, quiet=True):
             pass  # the next writer
         assert reconcile.problems(world.layout) == [], f"killed before change {kill_at}"
         assert state(world) == seen
@@ -122,7 +122,7 @@ def test_a_kill_at_any_step_of_a_forced_reinstall(world: World) -> None:
         reset(world)
         setup()
         run_killed(world, kill_at, ["install", "-q", "--force", "--from", str(archive)])
-        with registry.lock(world.layout, quiet=True):
+        with reconcile.lock(world.layout, quiet=True):
             pass
         assert registry.names(world.layout) == ["3.12.1"], f"killed before change {kill_at}"
         assert reconcile.problems(world.layout) == [], f"killed before change {kill_at}"
@@ -169,7 +169,7 @@ def test_a_kill_at_any_step_of_rehash(world: World) -> None:
         reset(world)
         setup()
         run_killed(world, kill_at, ["rehash", "-q"])
-        with registry.lock(world.layout, quiet=True):
+        with reconcile.lock(world.layout, quiet=True):
             pass
         assert reconcile.problems(world.layout) == [], f"killed before change {kill_at}"
         assert (world.root / "shims" / "new-tool").is_symlink()

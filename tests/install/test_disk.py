@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pyv import archive, diskspace
+from pyv.builds import archive, diskspace
 from tests.conftest import World
 from tests.install.conftest import PORTAL, Builds, Server, build_archive, installed, leftovers
 

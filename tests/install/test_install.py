@@ -803,7 +803,7 @@ def test_a_catalog_url_is_kept_for_offline_use_and_for_a_server_that_is_down(
 def test_a_saved_catalog_gives_way_to_a_newer_shipped_one(
     builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pyv import catalog
+    from pyv.builds import catalog
 
     def listing(version: str, tag: str) -> bytes:
         key, value = entry(version, server.base + f"/{version}.tar.gz", "0" * 64)

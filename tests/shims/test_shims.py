@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pyv import registry, shims
+from pyv import reconcile, registry, shims
 from pyv.errors import PyvError
 from pyv.paths import Layout
 from tests.conftest import World
@@ -219,8 +219,8 @@ def run_new_command(project: World, name: str, body: str, *args: str) -> str:
     script = project.root / "versions" / "3.12.3" / "bin" / name
     script.write_text(f"#!/bin/sh\n{body}\n")
     script.chmod(0o755)
-    with registry.lock(project.layout):
-        shims.rehash(project.layout)
+    with reconcile.lock(project.layout):
+        shims.rehash(project.layout, registry.bin_dirs(project.layout))
     return subprocess.run(
         [str(project.root / "shims" / name), *args],
         capture_output=True,
@@ -310,7 +310,7 @@ def test_python_m_pip_install_also_rehashes(project: World) -> None:
 
 def test_rehash_removes_shims_of_commands_that_are_gone(project: World) -> None:
     assert (project.root / "shims" / "python3.13").is_symlink()
-    with registry.lock(project.layout):
+    with reconcile.lock(project.layout):
         registry.remove(project.layout, "3.13.0")
         registry.remove(project.layout, "3.13.1t")
     assert not (project.root / "shims" / "python3.13").exists()

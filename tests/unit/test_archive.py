@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pyv.archive import ArchiveError, extract
+from pyv.builds.archive import ArchiveError
+from pyv.builds.standalone import extract
 from tests.install.conftest import member
 
 Add = Callable[[tarfile.TarFile], None]

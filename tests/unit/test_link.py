@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pyv import link, registry
+from pyv import link, reconcile, registry
 from pyv.errors import InterpreterError, RegistryError
 from tests.conftest import World, real_pythons
 
@@ -96,7 +96,7 @@ def test_only_cpython_is_linked(world: World) -> None:
 def test_uninstalling_a_link_deletes_nothing_of_the_original(world: World) -> None:
     prefix = fake_prefix(world.tmp)
     link.link(world.layout, str(prefix))
-    with registry.lock(world.layout):
+    with reconcile.lock(world.layout):
         registry.remove(world.layout, "3.12.1")
     assert (prefix / "bin" / "python3").is_file()
     assert registry.names(world.layout) == []

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from pyv import catalog, platforms
+from pyv import platforms
+from pyv.builds import catalog
 from pyv.errors import PyvError
 from pyv.paths import Layout
 from pyv.request import parse

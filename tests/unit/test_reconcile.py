@@ -156,7 +156,7 @@ def test_scratch_of_a_live_process_is_left_alone(world: World) -> None:
     legacy = world.root / ".scratch" / "install-abcd1234"  # pyv 0.1 named no owner
     for folder in (live, gone, legacy):
         folder.mkdir()
-    with registry.lock(world.layout, quiet=True) as repairs:
+    with reconcile.lock(world.layout, quiet=True) as repairs:
         assert sorted(repairs.scratch) == sorted([str(gone), str(legacy)])
     assert live.exists() and not gone.exists() and not legacy.exists()
 

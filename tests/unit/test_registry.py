@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pyv import registry
+from pyv import reconcile, registry
 from pyv.errors import RegistryError, VersionNotInstalled
 from pyv.paths import RECEIPT
 from pyv.request import parse
@@ -59,10 +59,10 @@ def test_aliases_point_at_the_newest_stable_patch_of_each_minor_and_major(world:
 def test_aliases_follow_removals(world: World) -> None:
     for name in ("3.12.1", "3.12.3", "3.13.0"):
         world.install(name)
-    with registry.lock(world.layout):
+    with reconcile.lock(world.layout):
         registry.remove(world.layout, "3.12.3")
     assert aliases(world) == {"3.12": "3.12.1", "3.13": "3.13.0", "3": "3.13.0"}
-    with registry.lock(world.layout):
+    with reconcile.lock(world.layout):
         registry.remove(world.layout, "3.13.0")
     assert aliases(world) == {"3.12": "3.12.1", "3": "3.12.1"}
 
@@ -132,7 +132,7 @@ def test_get_names_what_is_missing(world: World) -> None:
 
 def test_remove_is_one_rename_and_leaves_no_scratch(world: World) -> None:
     world.install("3.12.1")
-    with registry.lock(world.layout):
+    with reconcile.lock(world.layout):
         registry.remove(world.layout, "3.12.1")
     assert registry.names(world.layout) == []
     assert list((world.root / ".scratch").iterdir()) == []
@@ -140,13 +140,13 @@ def test_remove_is_one_rename_and_leaves_no_scratch(world: World) -> None:
 
 def test_remove_refuses_an_alias(world: World) -> None:
     world.install("3.12.1")
-    with registry.lock(world.layout), pytest.raises(VersionNotInstalled):
+    with reconcile.lock(world.layout), pytest.raises(VersionNotInstalled):
         registry.remove(world.layout, "3.12")
     assert registry.names(world.layout) == ["3.12.1"]
 
 
 def test_commit_refuses_a_folder_without_receipt(world: World) -> None:
-    with registry.lock(world.layout):
+    with reconcile.lock(world.layout):
         staged = registry.scratch_dir(world.layout, "test")
         with pytest.raises(RegistryError, match="has no receipt"):
             registry.commit(world.layout, staged, "3.12.1")
@@ -156,7 +156,7 @@ def test_commit_refuses_a_folder_without_receipt(world: World) -> None:
 def test_taking_the_lock_clears_what_a_killed_process_left(world: World) -> None:
     leftover = world.root / ".scratch" / "install-abc" / "python" / "bin"
     leftover.mkdir(parents=True)
-    with registry.lock(world.layout):
+    with reconcile.lock(world.layout):
         pass
     assert list((world.root / ".scratch").iterdir()) == []
 
@@ -181,7 +181,7 @@ def test_a_second_writer_waits_for_the_lock(
     assert holder.stdout.readline() == "held\n"
     start = time.monotonic()
     try:
-        with registry.lock(world.layout):
+        with reconcile.lock(world.layout):
             waited = time.monotonic() - start
     finally:
         holder.wait()

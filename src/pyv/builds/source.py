@@ -106,7 +106,7 @@ def unpack(tarball: str, dest: str, version: str) -> str:
 
     Only ``Python-VERSION/`` is kept, with pyv's safe tar reader's rules.
     """
-    from pyv import archive
+    from pyv.builds import archive
 
     top = f"Python-{version}"
     filename = os.path.basename(tarball)
@@ -114,7 +114,7 @@ def unpack(tarball: str, dest: str, version: str) -> str:
         with archive.open_stream(tarball) as stream:
             links = archive.unpack(stream, dest, lambda n: n == top or n.startswith(top + "/"))
     except (EOFError, OSError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno in (28, 122):  # ENOSPC, EDQUOT
+        if isinstance(e, OSError) and e.errno in archive.NO_SPACE:
             raise PyvError(f"no space left to unpack {filename}") from None
         raise archive.ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
     tree = os.path.join(dest, top)

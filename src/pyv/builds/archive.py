@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import struct
 from collections.abc import Callable, Iterator
 from typing import IO
@@ -55,7 +54,7 @@ _META_TYPES = (b"x", b"g", b"L", b"K")  # pax header, pax global header, GNU lon
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 _CREATE |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _UTIME_FD = os.utime in os.supports_fd
-_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _MAX_HOPS = 40  # symlinks followed to resolve one name, as Linux allows
 
 
@@ -109,70 +108,6 @@ def _stays_in(base: str, name: str) -> bool:
         else:
             done.append(part)  # a folder, a file or nothing yet: a name inside either way
     return True
-
-
-# python-build-standalone keeps the interpreter in python/ (install_only archives) or in
-# python/install/ (full archives, whose python/build/ is the bulk and not needed to run).
-_TOPS = ("python/install", "python")
-
-
-def extract(archive: str, dest: str) -> None:
-    """Unpack the interpreter in ``archive`` into the empty folder ``dest``.
-
-    The archive goes into ``dest/.raw`` first; its interpreter folder then moves up.
-    """
-    raw = os.path.join(dest, ".raw")
-    os.mkdir(raw)
-    filename = os.path.basename(archive)
-    try:
-        with open_stream(archive) as stream:
-            links = unpack(stream, raw, _wanted)
-        top = _top(raw)
-        if top is not None:
-            check_links(raw, top, links)
-    except ArchiveError as e:
-        raise ArchiveError(f"{filename}: {e.message}") from None
-    except (EOFError, OSError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno in _NO_SPACE:  # for the caller, which
-            raise  # knows the folder to name (diskspace.unpacking)
-        raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
-    if top is None:
-        raise ArchiveError(f"{filename} has no python/bin: not a python-build-standalone archive")
-    if not os.path.isfile(os.path.join(raw, top, "bin", "python3")):
-        raise ArchiveError(f"{filename} has no {top}/bin/python3: not a CPython build")
-    _move_up(os.path.join(raw, top), dest, raw)
-
-
-def _top(raw: str) -> str | None:
-    """The archive's interpreter folder (python/install or python), if it has one."""
-    real_raw = os.path.realpath(raw)
-    for top in _TOPS:
-        source = os.path.join(raw, top)
-        if os.path.lexists(source) and os.path.realpath(source) != os.path.join(real_raw, top):
-            # python/ itself a link: its "contents" are some folder outside the archive.
-            raise ArchiveError(f"unsafe member in archive (a link as the top folder): {top}")
-        if os.path.isdir(os.path.join(source, "bin")):
-            return top
-    return None
-
-
-def _move_up(source: str, dest: str, raw: str) -> None:
-    """Make ``source``'s entries ``dest``'s, and remove the rest of ``raw``. ``source``
-    first moves to a name none of its entries has: an entry may be called ``.raw``."""
-    entries = os.listdir(source)
-    holding = ".top"
-    while holding in entries:
-        holding += "_"
-    held = os.path.join(dest, holding)
-    os.rename(source, held)
-    shutil.rmtree(raw)
-    for entry in entries:
-        os.rename(os.path.join(held, entry), os.path.join(dest, entry))
-    os.rmdir(held)
-
-
-def _wanted(name: str) -> bool:
-    return (name == "python" or name.startswith("python/")) and not name.startswith("python/build/")
 
 
 @contextlib.contextmanager
@@ -292,7 +227,7 @@ class _Unpacker:
             try:
                 self.member(kind, name, size, mode, mtime, linkname)
             except OSError as e:
-                if e.errno is None or e.errno in _NO_SPACE:
+                if e.errno is None or e.errno in NO_SPACE:
                     raise  # a decompressor's complaint, or a full disk: the caller's to word
                 # The system's reason without its path, which is a scratch folder's.
                 raise ArchiveError(f"cannot unpack {shown}: {e.strerror}") from None

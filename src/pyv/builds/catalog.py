@@ -30,7 +30,9 @@ from pyv.paths import Layout
 from pyv.platforms import Platform
 from pyv.request import PythonRequest
 
-SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "catalog.json")
+SHIPPED = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "catalog.json"
+)
 REFRESHED = "catalog.json"  # in the cache folder
 DEFAULT_URL = (
     "https://raw.githubusercontent.com/astral-sh/uv/main/crates/uv-python/download-metadata.json"
@@ -144,7 +146,7 @@ def _text(value: object) -> str:
 
 
 def _sha256(value: object) -> str:
-    from pyv.download import is_sha256
+    from pyv.builds.download import is_sha256
 
     text = _text(value)
     if not is_sha256(text):
@@ -252,7 +254,7 @@ def read_source(source: str, environ: Mapping[str, str]) -> Any:
 def _fetched(source: str, environ: Mapping[str, str]) -> bytes:
     """The bytes of a catalog file or URL."""
     if source.startswith(("http://", "https://")):
-        from pyv import download
+        from pyv.builds import download
 
         return download.get(source, environ, what=f"the catalog {source}")
     try:

@@ -31,7 +31,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pyv import diskspace
+from pyv.builds import diskspace
 from pyv.errors import PyvError, printable, say
 
 if TYPE_CHECKING:

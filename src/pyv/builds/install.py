@@ -18,13 +18,14 @@ folder or finishes those.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from pyv import diskspace, download, interpreter, registry
-from pyv.archive import ArchiveError, extract
-from pyv.catalog import Build
+from pyv import interpreter, reconcile, registry
+from pyv.builds import diskspace, download
+from pyv.builds.archive import ArchiveError
+from pyv.builds.catalog import Build
+from pyv.builds.standalone import extract, finish
 from pyv.errors import PyvError, report, say
 from pyv.paths import Layout
 
@@ -43,7 +44,7 @@ def install(
 ) -> bool:
     """Install ``build``; False if it was installed already (and not ``force``)."""
     if not force and build.name in registry.names(layout):
-        with registry.lock(layout):  # its reconcile step repairs what a crash left undone
+        with reconcile.lock(layout):  # its reconcile step repairs what a crash left undone
             return False
     archive = download.fetch(
         build.url,
@@ -80,7 +81,7 @@ def install_archive(
     layout: Layout, archive: str, name: str, receipt: dict[str, Any], *, force: bool = False
 ) -> bool:
     """Install a verified archive as ``name`` (under the lock; see the module docstring)."""
-    with registry.lock(layout), registry.scratch(layout, "install") as staged:
+    with reconcile.lock(layout), registry.scratch(layout, "install") as staged:
         if name in registry.names(layout) and not force:
             return False
         prefix = os.path.join(layout.versions, name)
@@ -104,7 +105,7 @@ def install_unnamed(
     layout: Layout, archive: str, receipt: dict[str, Any], *, force: bool = False
 ) -> tuple[str, bool]:
     """Install an archive whose version is learnt by running it (``--from``)."""
-    with registry.lock(layout), registry.scratch(layout, "probe") as probe:
+    with reconcile.lock(layout), registry.scratch(layout, "probe") as probe:
         with diskspace.unpacking(archive, layout.root):
             extract(archive, probe)
         name = _probed(interpreter.start_probe(os.path.join(probe, "bin", "python3")), archive).name
@@ -122,87 +123,6 @@ def _probed(probe: interpreter.Probe, archive: str) -> interpreter.Interpreter:
     except interpreter.ProbeError as e:
         filename = os.path.basename(archive)
         raise NotRunnable(f"the bin/python3 of {filename} {e.reason}") from None
-
-
-# -- what to install ---------------------------------------------------------------------
-
-
-def choose(here: list[Build], texts: list[str], platform: str) -> list[Build]:
-    """The newest build on this platform for each request; an error for one with none."""
-    from pyv.catalog import best_match, skipped
-    from pyv.errors import UsageError
-    from pyv.request import parse
-
-    chosen = []
-    for text in texts:
-        request = parse(text)
-        if request.kind == "system":
-            raise UsageError("`system' is not something pyv installs")
-        build = best_match(here, request)
-        if build is None:
-            raise PyvError(
-                f"no build of Python `{text}' for {platform}{skipped(here)}",
-                hint="see `pyv install --list'",
-            )
-        chosen.append(build)
-    return list({b.name: b for b in chosen}.values())
-
-
-def upgrades(
-    layout: Layout, here: list[Build], minors: list[str] | None
-) -> tuple[list[Build], list[str]]:
-    """For each minor (default: every installed one), its newest build if it is newer;
-    and a note on each minor that has nothing newer. A minor asked for by name that has
-    no build at all is an error."""
-    from pyv.catalog import best_match, skipped
-    from pyv.request import parse
-
-    def minor(inst: registry.Installation) -> str:
-        v = inst.request.version
-        return f"{v.release[0]}.{v.release[1]}{inst.request.variant}" if v else ""
-
-    installed = registry.installations(layout)
-    if minors:
-        lines = [str(parse(m)) for m in minors]
-    else:
-        lines = sorted({minor(i) for i in installed} - {""})
-        if not lines:
-            return [], ["nothing to upgrade: no version is installed"]
-    builds, notes = [], []
-    for line in lines:
-        request = parse(line)
-        newest = best_match(here, request)
-        have = registry.find(layout, request)
-        if newest is None:
-            previews = [
-                i.name
-                for i in installed
-                if minor(i) == line and i.request.version and i.request.version.is_prerelease
-            ]
-            if previews:  # only prereleases installed (3.15.0a1), and no release yet
-                notes.append(f"{line}: no release yet ({', '.join(previews)} installed)")
-            elif minors:
-                raise PyvError(
-                    f"no build of Python `{line}' for this platform{skipped(here)}",
-                    hint="see `pyv install --list'",
-                )
-            else:
-                notes.append(f"{line}: no build for this platform")
-        elif have is not None and have.request.version and have.request.version >= newest.version:
-            notes.append(f"{line}: {have.name} is the newest")
-        else:
-            builds.append(newest)
-    return builds, notes
-
-
-def requested(
-    layout: Layout, texts: list[str], environ: Mapping[str, str], *, offline: bool = False
-) -> list[Build]:
-    """The newest build on this platform for each of ``texts`` (``pyv install 3.12 ...``)."""
-    from pyv import catalog, platforms
-
-    here = catalog.available(layout, environ, offline=offline)
-    return choose(here, texts, str(platforms.current(dict(environ))))
 
 
 def install_builds(
@@ -268,49 +188,3 @@ def checked_archive(path: str, sha256: str | None) -> str:
     if sha256 and sha256.lower() != actual:
         raise PyvError(f"sha256 mismatch for {path}: expected {sha256.lower()}, got {actual}")
     return actual
-
-
-# -- finishing ---------------------------------------------------------------------------
-
-# python-build-standalone builds with prefix /install; these files carry it, as a path
-# of its own or in a compiler flag (-I/install/include, -L/install/lib), never inside
-# another path (/tools/install) or name (/installer).
-_PLACEHOLDER = re.compile(rb"(?:(?<![\w./-])|(?<=-[IL]))/install(?=[/'\"\s:;]|$)", re.MULTILINE)
-
-
-def finish(staged: str, prefix: str) -> None:
-    """Make an extracted build work at ``prefix``: placeholders, and a ``python`` command."""
-    for path in _placeholder_files(staged):
-        with open(path, "rb") as f:
-            data = f.read()
-        fixed = _PLACEHOLDER.sub(prefix.encode(), data)
-        if fixed != data:
-            with open(path, "wb") as f:
-                f.write(fixed)
-    bin_dir = os.path.join(staged, "bin")
-    for alias, target in (("python", "python3"), ("pip", "pip3")):
-        if not os.path.lexists(os.path.join(bin_dir, alias)) and os.path.exists(
-            os.path.join(bin_dir, target)
-        ):
-            os.symlink(target, os.path.join(bin_dir, alias))
-
-
-def _placeholder_files(staged: str) -> Iterator[str]:
-    lib = os.path.join(staged, "lib")
-    for folder, folders, files in os.walk(lib):
-        if folder[len(lib) :].count(os.sep) == 2:  # lib/python3.12/config-3.12-*/Makefile
-            folders.clear()  # nothing deeper: not the test suite's thousands of files
-        for file in files:
-            if (
-                (file.startswith("_sysconfigdata") and file.endswith(".py"))
-                or file.startswith("_sysconfig_vars")
-                or file.endswith(".pc")
-                or file == "Makefile"
-            ):
-                yield os.path.join(folder, file)
-    bin_dir = os.path.join(staged, "bin")
-    if os.path.isdir(bin_dir):
-        for file in os.listdir(bin_dir):
-            path = os.path.join(bin_dir, file)
-            if file.endswith("-config") and os.path.isfile(path) and not os.path.islink(path):
-                yield path

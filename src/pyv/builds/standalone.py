@@ -1,0 +1,124 @@
+"""python-build-standalone's archives: where the interpreter sits, and the fix it needs.
+
+Its archives keep the interpreter in ``python/`` (install_only) or ``python/install/``
+(full archives, whose ``python/build/`` is the bulk and not needed to run). The
+build's prefix was ``/install``: sysconfig data, Makefiles, pkg-config files and
+``*-config`` scripts carry it and are rewritten to the real prefix (:func:`finish`).
+Pure functions over files and bytes; the unpacking itself is pyv.builds.archive's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+
+from pyv.builds.archive import NO_SPACE, ArchiveError, check_links, open_stream, unpack
+
+# python-build-standalone keeps the interpreter in python/ (install_only archives) or in
+# python/install/ (full archives, whose python/build/ is the bulk and not needed to run).
+_TOPS = ("python/install", "python")
+
+
+def extract(archive: str, dest: str) -> None:
+    """Unpack the interpreter in ``archive`` into the empty folder ``dest``.
+
+    The archive goes into ``dest/.raw`` first; its interpreter folder then moves up.
+    """
+    raw = os.path.join(dest, ".raw")
+    os.mkdir(raw)
+    filename = os.path.basename(archive)
+    try:
+        with open_stream(archive) as stream:
+            links = unpack(stream, raw, _wanted)
+        top = _top(raw)
+        if top is not None:
+            check_links(raw, top, links)
+    except ArchiveError as e:
+        raise ArchiveError(f"{filename}: {e.message}") from None
+    except (EOFError, OSError, ValueError) as e:
+        if isinstance(e, OSError) and e.errno in NO_SPACE:  # for the caller, which
+            raise  # knows the folder to name (diskspace.unpacking)
+        raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
+    if top is None:
+        raise ArchiveError(f"{filename} has no python/bin: not a python-build-standalone archive")
+    if not os.path.isfile(os.path.join(raw, top, "bin", "python3")):
+        raise ArchiveError(f"{filename} has no {top}/bin/python3: not a CPython build")
+    _move_up(os.path.join(raw, top), dest, raw)
+
+
+def _top(raw: str) -> str | None:
+    """The archive's interpreter folder (python/install or python), if it has one."""
+    real_raw = os.path.realpath(raw)
+    for top in _TOPS:
+        source = os.path.join(raw, top)
+        if os.path.lexists(source) and os.path.realpath(source) != os.path.join(real_raw, top):
+            # python/ itself a link: its "contents" are some folder outside the archive.
+            raise ArchiveError(f"unsafe member in archive (a link as the top folder): {top}")
+        if os.path.isdir(os.path.join(source, "bin")):
+            return top
+    return None
+
+
+def _move_up(source: str, dest: str, raw: str) -> None:
+    """Make ``source``'s entries ``dest``'s, and remove the rest of ``raw``. ``source``
+    first moves to a name none of its entries has: an entry may be called ``.raw``."""
+    entries = os.listdir(source)
+    holding = ".top"
+    while holding in entries:
+        holding += "_"
+    held = os.path.join(dest, holding)
+    os.rename(source, held)
+    shutil.rmtree(raw)
+    for entry in entries:
+        os.rename(os.path.join(held, entry), os.path.join(dest, entry))
+    os.rmdir(held)
+
+
+def _wanted(name: str) -> bool:
+    return (name == "python" or name.startswith("python/")) and not name.startswith("python/build/")
+
+
+# python-build-standalone builds with prefix /install; these files carry it, as a path
+# of its own or in a compiler flag (-I/install/include, -L/install/lib), never inside
+# another path (/tools/install) or name (/installer).
+_PLACEHOLDER = re.compile(rb"(?:(?<![\w./-])|(?<=-[IL]))/install(?=[/'\"\s:;]|$)", re.MULTILINE)
+
+
+def finish(staged: str, prefix: str) -> None:
+    """Make an extracted build work at ``prefix``: placeholders, and a ``python`` command."""
+    for path in _placeholder_files(staged):
+        with open(path, "rb") as f:
+            data = f.read()
+        fixed = _PLACEHOLDER.sub(prefix.encode(), data)
+        if fixed != data:
+            with open(path, "wb") as f:
+                f.write(fixed)
+    bin_dir = os.path.join(staged, "bin")
+    for alias, target in (("python", "python3"), ("pip", "pip3")):
+        if not os.path.lexists(os.path.join(bin_dir, alias)) and os.path.exists(
+            os.path.join(bin_dir, target)
+        ):
+            os.symlink(target, os.path.join(bin_dir, alias))
+
+
+def _placeholder_files(staged: str) -> Iterator[str]:
+    lib = os.path.join(staged, "lib")
+    for folder, folders, files in os.walk(lib):
+        if folder[len(lib) :].count(os.sep) == 2:  # lib/python3.12/config-3.12-*/Makefile
+            folders.clear()  # nothing deeper: not the test suite's thousands of files
+        for file in files:
+            if (
+                (file.startswith("_sysconfigdata") and file.endswith(".py"))
+                or file.startswith("_sysconfig_vars")
+                or file.endswith(".pc")
+                or file == "Makefile"
+            ):
+                yield os.path.join(folder, file)
+    bin_dir = os.path.join(staged, "bin")
+    if os.path.isdir(bin_dir):
+        for file in os.listdir(bin_dir):
+            path = os.path.join(bin_dir, file)
+            if file.endswith("-config") and os.path.isfile(path) and not os.path.islink(path):
+                yield path
