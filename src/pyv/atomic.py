@@ -92,7 +92,9 @@ def stale(folder: str) -> list[str]:
     found = []
     for name in names:
         match = _TEMP.match(name)
-        if match and not alive_elsewhere(int(match.group(1))):
+        pid = int(match.group(1)) if match else 0
+        # this process is not writing while it asks: its own pid's are a dead one's
+        if match and (pid == os.getpid() or not alive(pid)):
             found.append(os.path.join(folder, name))
     return sorted(found)
 
@@ -106,13 +108,9 @@ def remove_stale(folder: str) -> list[str]:
     return removed
 
 
-def alive_elsewhere(pid: int | None) -> bool:
-    """True if ``pid`` is a running process other than this one.
-
-    This process is not writing anything while it asks, so its own leftovers (from a
-    process before it with the same pid) count as stale.
-    """
-    if pid is None or pid <= 0 or pid == os.getpid():
+def alive(pid: int | None) -> bool:
+    """True if ``pid`` is a running process (this one included)."""
+    if pid is None or pid <= 0:
         return False
     try:
         os.kill(pid, 0)

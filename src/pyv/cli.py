@@ -16,6 +16,7 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Sequence
 from typing import Any, Optional
 
 import typer
@@ -381,15 +382,30 @@ def uninstall(
 
 
 def _install(
-    layout: Layout, texts: list[str], *, force: bool, offline: bool, quiet: bool, jobs: int
+    layout: Layout,
+    texts: list[str],
+    *,
+    force: bool,
+    offline: bool,
+    quiet: bool,
+    jobs: int,
+    from_source: bool = False,
+    patches: Sequence[str] = (),
 ) -> None:
     from pyv.builds import install as installing
     from pyv.builds import plan
 
-    builds = plan.requested(layout, texts, os.environ, offline=offline)
+    builds = plan.requested(layout, texts, os.environ, offline=offline, from_source=from_source)
     _done(
         installing.install_builds(
-            layout, builds, environ=os.environ, force=force, offline=offline, quiet=quiet, jobs=jobs
+            layout,
+            builds,
+            environ=os.environ,
+            force=force,
+            offline=offline,
+            quiet=quiet,
+            jobs=jobs,
+            patches=patches,
         )
     )
 
@@ -406,8 +422,14 @@ def install(
     from_: Optional[str] = typer.Option(None, "--from", help="An archive file or URL."),
     sha256: Optional[str] = typer.Option(None, "--sha256", help="Its expected sha256."),
     jobs: int = typer.Option(JOBS, "-j", "--jobs", min=1, help="Downloads at once."),
+    build: bool = typer.Option(
+        False, "--build", help="Build from python.org's source even where a prebuilt exists."
+    ),
+    patches: Optional[list[str]] = typer.Option(
+        None, "--patch", metavar="FILE", help="Apply a patch (-p1) to the source before a build."
+    ),
 ) -> None:
-    """Install prebuilt CPython builds (python-build-standalone)."""
+    """Install CPython: prebuilt (python-build-standalone), else built from source."""
     _check_install_options(
         list_=list_,
         versions=bool(requests),
@@ -415,7 +437,14 @@ def install(
         sha256=sha256,
         force=force,
         list_only=all_platforms or as_json,
+        build=build or bool(patches),
     )
+    if patches and not build:
+        build = True  # a patch only applies to a build from source
+    for patch in patches or []:
+        if not os.path.isfile(patch):
+            raise UsageError(f"--patch {patch}: no such file")
+    patch_files = [os.path.abspath(p) for p in patches or []]
     layout = _layout()
     if list_:
         _list_available(
@@ -424,14 +453,32 @@ def install(
     elif from_:
         _install_from(layout, from_, sha256, force=force, offline=offline, quiet=quiet)
     elif requests:
-        _install(layout, requests, force=force, offline=offline, quiet=quiet, jobs=jobs)
+        _install(
+            layout,
+            requests,
+            force=force,
+            offline=offline,
+            quiet=quiet,
+            jobs=jobs,
+            from_source=build,
+            patches=patch_files,
+        )
     else:  # what the selection asks for and is missing
         chosen = selection.current(layout, os.environ)
         missing = [word for word, name in runner.resolve(layout, chosen) if name is None]
         if not missing:
             _status(f"the selected versions are installed ({chosen.origin})")
             return
-        _install(layout, missing, force=force, offline=offline, quiet=quiet, jobs=jobs)
+        _install(
+            layout,
+            missing,
+            force=force,
+            offline=offline,
+            quiet=quiet,
+            jobs=jobs,
+            from_source=build,
+            patches=patch_files,
+        )
 
 
 def _check_install_options(
@@ -442,10 +489,13 @@ def _check_install_options(
     sha256: str | None,
     force: bool,
     list_only: bool,
+    build: bool = False,
 ) -> None:
     """Options of ``pyv install`` that cannot go together are a usage error, not ignored."""
-    if list_ and (from_ or sha256 or force):
-        raise UsageError("--list takes no --from, --sha256 or --force")
+    if list_ and (from_ or sha256 or force or build):
+        raise UsageError("--list takes no --from, --sha256, --force, --build or --patch")
+    if from_ and build:
+        raise UsageError("--from installs an archive: it takes no --build or --patch")
     if list_only and not list_:
         raise UsageError("--json and --all-platforms go with --list")
     if from_ and versions:
@@ -495,10 +545,11 @@ def _list_available(
     offline: bool,
 ) -> None:
     from pyv import platforms
-    from pyv.builds import catalog
+    from pyv.builds import catalog, plan
     from pyv.request import VARIANT_NAMES, parse
 
     builds = catalog.available(layout, os.environ, all_platforms=all_platforms, offline=offline)
+    wanted = []
     if prefixes:
         wanted = [parse(p.rstrip(".")) for p in prefixes]
         builds = [b for b in builds if any(r.matches(b.version, b.variant) for r in wanted)]
@@ -508,6 +559,9 @@ def _list_available(
     def installed(b: catalog.Build) -> bool:  # only this platform's builds: pyv installs no other
         return b.name in names and b.platform == here
 
+    built = (
+        [] if all_platforms else plan.source_only(builds, wanted if prefixes else None, os.environ)
+    )
     if as_json:
         rows = [
             {
@@ -521,11 +575,27 @@ def _list_available(
             }
             for b in builds
         ]
+        rows += [
+            {
+                "name": s.name,
+                "version": str(s.version),
+                "variant": VARIANT_NAMES[s.variant],
+                "platform": "source",
+                "url": s.release.tarballs[0].url,
+                "sha256": s.release.tarballs[0].sha256,
+                "installed": s.name in names,
+            }
+            for s in built
+        ]
         print(json.dumps(rows, indent=2))
         return
-    for b in builds:
-        where = f"  {b.platform}" if all_platforms else ""
-        print(f"{b.name}{where}{' (installed)' if installed(b) else ''}")
+    lines = [
+        (b.version, f"{b.name}{f'  {b.platform}' if all_platforms else ''}", installed(b))
+        for b in builds
+    ]
+    lines += [(s.version, f"{s.name} (source build)", s.name in names) for s in built]
+    for _, text, is_installed in sorted(lines, key=lambda line: line[0], reverse=True):
+        print(f"{text}{' (installed)' if is_installed else ''}")
 
 
 @app.command("upgrade")

@@ -166,11 +166,9 @@ def _stale_scratch(layout: Layout) -> list[str]:
         names = os.listdir(layout.scratch)
     except OSError:
         return []
-    return sorted(
-        os.path.join(layout.scratch, n)
-        for n in names
-        if not atomic.alive_elsewhere(registry.owner(n))
-    )
+    # This process's own are in use: a source build runs outside the lock for minutes.
+    stale = [n for n in names if not atomic.alive(registry.owner(n))]
+    return sorted(os.path.join(layout.scratch, n) for n in stale)
 
 
 def _clean_scratch(layout: Layout) -> list[str]:

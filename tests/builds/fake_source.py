@@ -41,6 +41,7 @@ install:
 \tln -s pythonVER "$(DESTDIR)$(PREFIX)/bin/python3"
 \tprintf '#!/bin/sh\\necho pip\\n' > "$(DESTDIR)$(PREFIX)/bin/pip3"
 \tchmod 755 "$(DESTDIR)$(PREFIX)/bin/pip3"
+\tcp configure.args make.flags Objects/a.c "$(DESTDIR)$(PREFIX)/"
 """
 
 
@@ -50,7 +51,9 @@ def fake_python(version: str, tree_missing: str) -> str:
 case "$*" in
 *__import__*) cat "{tree_missing}" 2>/dev/null || echo; exit 0 ;;
 esac
-printf 'CPython\\n{version}\\nfinal\\n0\\n0\\n0\\n'
+ft=0
+grep -q -- --disable-gil "$(dirname "$0")/../configure.args" 2>/dev/null && ft=1
+printf 'CPython\\n{version}\\nfinal\\n0\\n%s\\n0\\n' "$ft"
 cd "$(dirname "$0")/.." && pwd
 """
 

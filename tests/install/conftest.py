@@ -240,6 +240,11 @@ class Builds:
         self.catalog: dict[str, object] = {}
         self.path = world.tmp / "catalog.json"
         monkeypatch.setenv("PYV_CATALOG", str(self.path))
+        # What can be installed is what the test lists: no source releases to fall back on
+        # (tests/builds lists its own).
+        no_sources = world.tmp / "no-sources.json"
+        no_sources.write_text('{"releases": {}}')
+        monkeypatch.setenv("PYV_SOURCES", str(no_sources))
         monkeypatch.setenv("PYV_PLATFORM", PLATFORM)
         monkeypatch.setenv("PYV_HTTP_TIMEOUT", "1")
         monkeypatch.setattr(download, "BACKOFF", 0.01)

@@ -91,6 +91,14 @@ class DownloadError(PyvError):
     """A download that failed for good."""
 
 
+class NotFound(DownloadError):
+    """A URL the server says holds nothing (404, 410): another URL may."""
+
+
+class NotCached(DownloadError):
+    """--offline, and the file is not in the cache."""
+
+
 class TooLarge(DownloadError):
     """A server that sent more than it said it would, or more than the limit."""
 
@@ -126,9 +134,7 @@ def fetch(
     if os.path.isfile(final) and file_sha256(final) == sha256:
         return final
     if offline:
-        raise DownloadError(
-            f"{filename} is not in the download cache ({final}) and --offline is set"
-        )
+        raise NotCached(f"{filename} is not in the download cache ({final}) and --offline is set")
     from pyv.lock import FileLock
 
     def room(total: int, rest: int) -> None:
@@ -267,6 +273,8 @@ def _check_status(what: str, status: int, reason: str) -> None:
     """Nothing for a success; _Retry for 429 and 5xx; a one-line error for the rest."""
     if status == 429 or status >= 500:
         raise _Retry(f"HTTP {status}")
+    if status in (404, 410):
+        raise NotFound(f"cannot download {what}: HTTP {status} {reason}")
     if status >= 400:
         raise DownloadError(f"cannot download {what}: HTTP {status} {reason}")
 

@@ -18,15 +18,17 @@ folder or finishes those.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pyv import interpreter, reconcile, registry
-from pyv.builds import diskspace, download
+from pyv.builds import diskspace, download, preflight, source
 from pyv.builds.archive import ArchiveError
 from pyv.builds.catalog import Build
+from pyv.builds.source import SourceBuild
 from pyv.builds.standalone import extract, finish
-from pyv.errors import PyvError, report, say
+from pyv.errors import PyvError, report, say, warn
 from pyv.paths import Layout
 
 T = TypeVar("T")
@@ -127,45 +129,238 @@ def _probed(probe: interpreter.Probe, archive: str) -> interpreter.Interpreter:
 
 def install_builds(
     layout: Layout,
-    builds: list[Build],
+    builds: Sequence[Build | SourceBuild],
     *,
     environ: Mapping[str, str],
     force: bool = False,
     offline: bool = False,
     quiet: bool = False,
     jobs: int = download.JOBS,
+    patches: Sequence[str] = (),
 ) -> int:
     """Install ``builds``, downloading ``jobs`` at once with a progress bar each on a
-    terminal; say how each went on stderr, in order (only errors with ``quiet``);
-    return 1 if any failed."""
+    terminal (source builds compile one at a time); say how each went on stderr, in
+    order (only errors with ``quiet``); return 1 if any failed."""
     bars = download.ProgressBars(quiet)
 
-    def one(numbered: tuple[int, Build]) -> tuple[Build, bool | PyvError]:
+    def one(numbered: tuple[int, Build | SourceBuild]) -> tuple[str, bool | PyvError]:
         position, build = numbered
+        progress = bars.maker(build.name, position)
         try:
-            new = install(
-                layout,
-                build,
-                environ=environ,
-                force=force,
-                offline=offline,
-                progress=bars.maker(build.name, position),
-            )
+            if isinstance(build, SourceBuild):
+                new = install_source(
+                    layout,
+                    build,
+                    environ=environ,
+                    force=force,
+                    offline=offline,
+                    quiet=quiet,
+                    progress=progress,
+                    patches=patches,
+                )
+            else:
+                new = install(
+                    layout, build, environ=environ, force=force, offline=offline, progress=progress
+                )
         except PyvError as e:
-            return build, e
-        return build, new
+            return build.name, e
+        return build.name, new
 
     failed = 0
     try:
-        for build, outcome in _each(one, list(enumerate(builds)), jobs):
+        for name, outcome in _each(one, list(enumerate(builds)), jobs):
             if isinstance(outcome, PyvError):
                 failed = report(outcome)
             elif not quiet:
                 done = "installed {}" if outcome else "{} is installed already"
-                say(done.format(build.name))
+                say(done.format(name))
     finally:
         bars.close()
     return failed
+
+
+# -- source builds ---------------------------------------------------------------------
+
+_ONE_BUILD_AT_A_TIME = threading.Lock()  # each build already uses every core
+
+
+def install_source(
+    layout: Layout,
+    build: SourceBuild,
+    *,
+    environ: Mapping[str, str],
+    force: bool = False,
+    offline: bool = False,
+    quiet: bool = False,
+    progress: Any = None,
+    patches: Sequence[str] = (),
+) -> bool:
+    """Build a python.org source release and install it; False if it was installed
+    already (and not ``force``). ``force`` also builds on a system the preflight finds
+    lacking, and installs a build that misses some of source.CHECKED, with a warning."""
+    name = build.name
+    if not force and name in registry.names(layout):
+        with reconcile.lock(layout):  # its reconcile step repairs what a crash left undone
+            return False
+    prefix = layout.version_dir(name)
+    if any(c.isspace() for c in prefix):
+        raise PyvError(
+            f"pyv cannot build Python into {prefix}: CPython's make install does not quote"
+            " paths, so a build needs a pyv root without spaces",
+            hint="set PYV_ROOT to one, or install a prebuilt version",
+        )
+    system = preflight.System.here(environ)
+    report_ = preflight.check(system, patching=bool(patches))
+    if not report_.ok:
+        refusal = preflight.refusal(name, report_, system.manager, root=os.geteuid() == 0)
+        if not force:
+            raise PyvError(refusal, hint="--force builds anyway")
+        warn(f"{refusal}; building anyway (--force)")
+    if not quiet:
+        say(_announcement(build, environ))
+    tarball, sha256, url = _fetch_source(build, layout, environ, offline, progress)
+    show = _phases(name, quiet)
+    log = source.log_path(layout.cache, name)
+    with _ONE_BUILD_AT_A_TIME, registry.scratch(layout, "build") as work:
+        # Built outside the lock: a build takes minutes, and the scratch folder carries
+        # this process's pid, so no other pyv's reconcile step removes it meanwhile.
+        tree_root = os.path.join(work, "src")
+        os.mkdir(tree_root)
+        with diskspace.unpacking(tarball, layout.root):
+            tree = source.unpack(tarball, tree_root, build.release.version)
+        source.apply_patches(tree, list(patches), log)
+        configure = source.configure_args(build.release_tuple, build.variant, prefix, environ)
+        dest = os.path.join(work, "dest")
+        try:
+            source.Build(name, tree, dest, log, show).run(
+                configure, source.make_args(environ), environ
+            )
+            show("check", None)
+            staged = dest + prefix
+            _check_built(staged, build, force=force)
+        finally:
+            show("", None)
+        receipt = {
+            "name": name,
+            "implementation": "cpython",
+            "source": "build",
+            "url": url,
+            "sha256": sha256,
+            "configure": configure,
+            "log": log,
+        }
+        with reconcile.lock(layout):
+            if name in registry.names(layout) and not force:
+                return False
+            registry.write_receipt(staged, receipt)
+            if name in registry.names(layout):
+                registry.replace(layout, staged, name)
+            else:
+                registry.commit(layout, staged, name)
+    return True
+
+
+def _announcement(build: SourceBuild, environ: Mapping[str, str]) -> str:
+    """Why pyv builds, and roughly how long it takes (151 s on 2 cores for 3.11)."""
+    from pyv import platforms
+
+    minutes = max(1, round(6 / (os.cpu_count() or 1)))
+    took = f"about {minutes} minute{'s' if minutes > 1 else ''}"
+    if build.asked:
+        return f"building {build.name} from source (--build), {took}"
+    platform = platforms.current(dict(environ))
+    return f"no prebuilt {build.name} for {platform}: building from source, {took}"
+
+
+def _fetch_source(
+    build: SourceBuild,
+    layout: Layout,
+    environ: Mapping[str, str],
+    offline: bool,
+    progress: Any,
+) -> tuple[str, str, str]:
+    """The release's tarball, verified, in the cache: the smaller kind where the server
+    (a mirror may hold only one kind) or the cache has it, else the other."""
+    tried: list[download.DownloadError] = []
+    for kind in source.KINDS:
+        tarball = build.release.tarball(kind)
+        if tarball is None:
+            continue
+        url = source.url_for(tarball, environ)
+        try:
+            path = download.fetch(
+                url,
+                tarball.sha256,
+                cache=layout.cache,
+                environ=environ,
+                offline=offline,
+                progress=progress,
+                unpack_in=layout.root,
+            )
+        except (download.NotFound, download.NotCached) as e:
+            tried.append(e)
+            continue
+        return path, tarball.sha256, url
+    if not tried:
+        raise PyvError(f"the catalog lists no source tarball for {build.release.version}")
+    raise tried[-1]
+
+
+def _check_built(staged: str, build: SourceBuild, *, force: bool) -> None:
+    """The new interpreter runs, is the version asked for, has pip, and imports every
+    module of source.CHECKED; a missing module names the package its headers are in."""
+    version = build.release_tuple
+    source.finish_bin(os.path.join(staged, "bin"), version)
+    python = os.path.join(staged, "bin", f"python{version[0]}.{version[1]}")
+    found = _probed(interpreter.start_probe(python), python)
+    if found.name != build.name:
+        raise PyvError(f"the build made Python {found.name}, not {build.name}")
+    missing = source.missing_modules(python, version)
+    if missing:
+        manager = preflight.System.here({}).manager
+        packages = [p for p in (preflight.package_for(m, manager) for m in missing) if p]
+        problem = f"{build.name} was built without {', '.join(missing)}" + (
+            f" (install {' '.join(dict.fromkeys(packages))})" if packages else ""
+        )
+        if not force:
+            raise PyvError(f"{problem}: nothing was installed", hint="--force installs it anyway")
+        warn(f"{problem}; installing it anyway (--force)")
+
+
+_PHASES = {
+    "configure": "configuring",
+    "compile": "compiling",
+    "install": "installing",
+    "check": "checking",
+}
+
+
+def _phases(name: str, quiet: bool) -> source.Progress:
+    """Show a build's phases on stderr: on a terminal one line rewritten in place (with
+    the compile's rough percentage), piped one plain line per phase."""
+    import sys
+
+    tty = sys.stderr.isatty()
+    last = [""]
+
+    def show(phase: str, percent: float | None) -> None:
+        if quiet:
+            return
+        if not phase:  # done: leave the line clean
+            if tty and last[0]:
+                sys.stderr.write("\r\x1b[K")
+                sys.stderr.flush()
+            return
+        words = f"{name}: {_PHASES.get(phase, phase)}"
+        if tty:
+            shown = f" {percent:3.0f}%" if percent is not None else ""
+            sys.stderr.write(f"\r\x1b[K{words}{shown}")
+            sys.stderr.flush()
+        elif phase != last[0]:
+            say(words)
+        last[0] = phase
+
+    return show
 
 
 def _each(function: Callable[[T], R], items: list[T], jobs: int) -> Iterator[R]:

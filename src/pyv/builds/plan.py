@@ -5,29 +5,52 @@ Pure decisions over the catalog and the installed set; nothing is downloaded her
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Union
 
 from pyv import registry
+from pyv.builds import source
 from pyv.builds.catalog import Build
+from pyv.builds.source import Release, SourceBuild
 from pyv.errors import PyvError
 from pyv.paths import Layout
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyv.request import PythonRequest
 
-def choose(here: list[Build], texts: list[str], platform: str) -> list[Build]:
-    """The newest build on this platform for each request; an error for one with none."""
+Planned = Union[Build, SourceBuild]
+
+
+def choose(
+    here: list[Build],
+    texts: list[str],
+    platform: str,
+    *,
+    sources: Callable[[], list[Release]] | None = None,
+    from_source: bool = False,
+) -> list[Planned]:
+    """For each request the newest prebuilt build on this platform, else (or, with
+    ``from_source``, always) the newest source release to build; an error for one
+    that has neither."""
     from pyv.builds.catalog import best_match, skipped
     from pyv.errors import UsageError
     from pyv.request import parse
 
-    chosen = []
+    chosen: list[Planned] = []
     for text in texts:
         request = parse(text)
         if request.kind == "system":
             raise UsageError("`system' is not something pyv installs")
-        build = best_match(here, request)
+        build: Planned | None = None if from_source else best_match(here, request)
+        if build is None and sources is not None:
+            found = source.candidates(sources(), request)  # read only when needed
+            build = dataclasses.replace(found[0], asked=from_source) if found else None
         if build is None:
+            what = "source release" if from_source else "build"
             raise PyvError(
-                f"no build of Python `{text}' for {platform}{skipped(here)}",
+                f"no {what} of Python `{text}' for {platform}{skipped(here)}",
                 hint="see `pyv install --list'",
             )
         chosen.append(build)
@@ -82,11 +105,41 @@ def upgrades(
 
 
 def requested(
-    layout: Layout, texts: list[str], environ: Mapping[str, str], *, offline: bool = False
-) -> list[Build]:
-    """The newest build on this platform for each of ``texts`` (``pyv install 3.12 ...``)."""
+    layout: Layout,
+    texts: list[str],
+    environ: Mapping[str, str],
+    *,
+    offline: bool = False,
+    from_source: bool = False,
+) -> list[Planned]:
+    """What to install for each of ``texts`` (``pyv install 3.12 ...``): a prebuilt build
+    where this platform has one, else a python.org source release to build."""
     from pyv import platforms
     from pyv.builds import catalog
 
     here = catalog.available(layout, environ, offline=offline)
-    return choose(here, texts, str(platforms.current(dict(environ))))
+    return choose(
+        here,
+        texts,
+        str(platforms.current(dict(environ))),
+        sources=lambda: source.releases(environ.get(source.SOURCES_VAR) or None),
+        from_source=from_source,
+    )
+
+
+def source_only(
+    here: list[Build], wanted: list[PythonRequest] | None, environ: Mapping[str, str]
+) -> list[SourceBuild]:
+    """The source releases (of ``wanted`` requests, else all) that no prebuilt build on
+    this platform provides: what ``pyv install`` would build. Plain builds only; ``t``
+    and ``d`` builds of them are one request away."""
+    from pyv.request import parse
+
+    prebuilt = {b.name for b in here}
+    known = source.releases(environ.get(source.SOURCES_VAR) or None)
+    found: dict[str, SourceBuild] = {}
+    for request in wanted or [parse(">=0")]:
+        for build in source.candidates(known, request):
+            if build.name not in prebuilt:
+                found.setdefault(build.name, build)
+    return list(found.values())

@@ -33,8 +33,15 @@ from dataclasses import dataclass
 
 from pyv.errors import PyvError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pyv.request import PythonRequest
+
 UPSTREAM = "https://www.python.org/ftp/python"
 MIRROR_VAR = "PYV_SOURCE_MIRROR"
+SOURCES_VAR = "PYV_SOURCES"  # a file in sources.json's format, instead of the shipped one
 KINDS = ("tar.xz", "tgz")  # the smaller first; a mirror may hold only one of them
 CHECKED = ("ssl", "ctypes", "sqlite3", "bz2", "lzma", "zlib", "readline")
 _DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
@@ -72,10 +79,57 @@ class Release:
         return next((t for t in self.tarballs if t.kind == kind), None)
 
 
+@dataclass(frozen=True)
+class SourceBuild:
+    """A release to build, with the variant asked for: what ``pyv install`` plans."""
+
+    name: str  # the installation name: 3.11.2, 3.13.1t
+    version: Version
+    variant: str  # "", "t", "d", "td"
+    release: Release
+    asked: bool = False  # --build asked for it; otherwise no prebuilt build fits
+
+    @property
+    def release_tuple(self) -> tuple[int, ...]:
+        """(major, minor, micro)."""
+        return tuple(self.version.release)
+
+
+def candidates(known: list[Release], request: PythonRequest) -> list[SourceBuild]:
+    """The builds of ``known`` releases that satisfy ``request``, newest first.
+
+    Free-threaded builds exist from 3.13 on (``--disable-gil``); debug builds always.
+    """
+    from packaging.version import InvalidVersion
+    from packaging.version import Version as _Version
+
+    found = []
+    variant = request.variant
+    for release in known:
+        try:
+            version = _Version(release.version)
+        except InvalidVersion:
+            continue
+        if "t" in variant and version.release[:2] < (3, 13):
+            continue
+        if request.matches(version, variant):
+            found.append(SourceBuild(f"{version}{variant}", version, variant, release))
+    return sorted(found, key=lambda b: b.version, reverse=True)
+
+
 def releases(path: str | None = None) -> list[Release]:
-    """The source releases pyv knows (shipped in ``pyv/data/sources.json``)."""
-    with open(path or os.path.join(_DATA, "sources.json"), encoding="utf-8") as f:
-        data = json.load(f)
+    """The source releases pyv knows: ``path`` (PYV_SOURCES), else the shipped list
+    (``pyv/data/sources.json``, made by scripts/gen-sources)."""
+    where = path or os.path.join(_DATA, "sources.json")
+    try:
+        with open(where, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as e:
+        raise PyvError(f"cannot read the source releases {where}: {e.strerror}") from None
+    except (ValueError, RecursionError):
+        raise PyvError(f"the source releases {where} are not valid JSON") from None
+    if not isinstance(data, dict):
+        raise PyvError(f"the source releases {where} are not a JSON object")
     found = []
     for version, kinds in (data.get("releases") or {}).items():
         if not isinstance(kinds, dict):
@@ -234,9 +288,9 @@ class Build:
             tail = _tail(self.log, 20)
             for line in tail:
                 print(f"  | {line}", file=sys.stderr)
+            step = {"configure": "./configure", "compile": "make"}.get(phase, f"make {phase}")
             raise BuildError(
-                f"building {self.name} failed in `{shlex.join(argv[:2])}' (exit {status});"
-                f" full log: {self.log}"
+                f"building {self.name} failed in `{step}' (exit {status}); full log: {self.log}"
             )
 
 
