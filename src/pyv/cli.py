@@ -201,9 +201,12 @@ def _describe(layout: Layout, inst: registry.Installation, current: bool) -> dic
 
     receipt = registry.read_receipt(layout, inst.name)
     version = inst.request.version
+    own = inst.request.impl_version
     return {
         "name": inst.name,
+        "implementation": inst.request.implementation,
         "version": version.public if version else None,
+        "implementation_version": own.public if own else None,
         "variant": VARIANT_NAMES[inst.request.variant],
         "path": inst.path,
         "prefix": registry.prefix(layout, inst.name),
@@ -417,6 +420,9 @@ def install(
     list_: bool = typer.Option(False, "--list", help="List what can be installed here."),
     all_platforms: bool = typer.Option(False, "--all-platforms", help="With --list."),
     as_json: bool = typer.Option(False, "--json", help="With --list."),
+    implementation: Optional[str] = typer.Option(
+        None, "--implementation", help="With --list: cpython, pypy or graalpy only."
+    ),
     offline: bool = typer.Option(False, "--offline", help="Use only the download cache."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or messages."),
     from_: Optional[str] = typer.Option(None, "--from", help="An archive file or URL."),
@@ -436,9 +442,11 @@ def install(
         from_=from_,
         sha256=sha256,
         force=force,
-        list_only=all_platforms or as_json,
+        list_only=all_platforms or as_json or bool(implementation),
         build=build or bool(patches),
     )
+    if implementation is not None and implementation not in ("cpython", "pypy", "graalpy"):
+        raise UsageError(f"--implementation takes cpython, pypy or graalpy, not `{implementation}'")
     if patches and not build:
         build = True  # a patch only applies to a build from source
     for patch in patches or []:
@@ -448,7 +456,12 @@ def install(
     layout = _layout()
     if list_:
         _list_available(
-            layout, requests, all_platforms=all_platforms, as_json=as_json, offline=offline
+            layout,
+            requests,
+            all_platforms=all_platforms,
+            as_json=as_json,
+            offline=offline,
+            implementation=implementation,
         )
     elif from_:
         _install_from(layout, from_, sha256, force=force, offline=offline, quiet=quiet)
@@ -497,7 +510,7 @@ def _check_install_options(
     if from_ and build:
         raise UsageError("--from installs an archive: it takes no --build or --patch")
     if list_only and not list_:
-        raise UsageError("--json and --all-platforms go with --list")
+        raise UsageError("--json, --all-platforms and --implementation go with --list")
     if from_ and versions:
         raise UsageError("--from installs the one archive it names: give no VERSIONS with it")
     if sha256 and not from_:
@@ -543,6 +556,7 @@ def _list_available(
     all_platforms: bool,
     as_json: bool,
     offline: bool,
+    implementation: str | None = None,
 ) -> None:
     from pyv import platforms
     from pyv.builds import catalog, plan
@@ -552,16 +566,21 @@ def _list_available(
     wanted = []
     if prefixes:
         wanted = [parse(p.rstrip(".")) for p in prefixes]
-        builds = [b for b in builds if any(r.matches(b.version, b.variant) for r in wanted)]
+        builds = catalog.Available(
+            [b for b in builds if any(catalog.matching([b], r) for r in wanted)], 0
+        )
+    if implementation:
+        builds = catalog.Available([b for b in builds if b.implementation == implementation], 0)
     here = platforms.current(dict(os.environ))
     names = set(registry.names(layout))
 
     def installed(b: catalog.Build) -> bool:  # only this platform's builds: pyv installs no other
         return b.name in names and b.platform == here
 
-    built = (
-        [] if all_platforms else plan.source_only(builds, wanted if prefixes else None, os.environ)
-    )
+    only = wanted if prefixes else None
+    built = [] if all_platforms else plan.source_only(builds, only, os.environ)
+    if implementation not in (None, "cpython"):
+        built = []
     if as_json:
         rows = [
             {

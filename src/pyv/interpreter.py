@@ -32,9 +32,13 @@ if flags is None:
     except Exception:
         flags = ""
 v = sys.version_info
+try:
+    own = "%d.%d.%d" % tuple(sys.implementation.version[:3])
+except AttributeError:
+    own = ""
 sys.stdout.write("\n".join([
     impl, "%d.%d.%d" % (v[0], v[1], v[2]), v[3], str(v[4]),
-    str(int("t" in flags)), str(int(hasattr(sys, "gettotalrefcount"))), sys.prefix,
+    str(int("t" in flags)), str(int(hasattr(sys, "gettotalrefcount"))), sys.prefix, own,
 ]) + "\n")
 """
 _LEVELS = {"alpha": "a", "beta": "b", "candidate": "rc", "final": ""}
@@ -45,8 +49,10 @@ class Interpreter:
     """What an interpreter on disk says about itself."""
 
     executable: str
-    name: str  # canonical exact version with variant: 3.12.1, 3.13.0t, 3.14.0rc1
+    name: str  # 3.12.1, 3.13.0t, 3.14.0rc1; pyenv's pypy3.10-7.3.17, graalpy-25.0.1
     prefix: str
+    implementation: str = "cpython"  # or pypy, graalpy
+    python_version: str = ""  # 3.10.14: the Python version it implements
 
 
 @dataclass(frozen=True)
@@ -112,11 +118,26 @@ def read_probe(probe: Probe) -> Interpreter:
         process.communicate()
         raise ProbeError(executable, "did not answer within 30 seconds") from None
     lines = stdout.splitlines()
-    if process.returncode != 0 or len(lines) != 7:
+    if process.returncode != 0 or len(lines) not in (7, 8):
         raise ProbeError(executable, "did not answer as a Python interpreter")
-    implementation, release, level, serial, free_threaded, debug, prefix = lines
-    if implementation != "CPython":
-        raise ProbeError(executable, f"is {implementation}; pyv manages CPython only")
+    implementation, release, level, serial, free_threaded, debug, prefix = lines[:7]
+    own = lines[7] if len(lines) == 8 else ""
     pre = f"{_LEVELS.get(level, '')}{serial}" if _LEVELS.get(level) else ""
-    variant = ("t" if free_threaded == "1" else "") + ("d" if debug == "1" else "")
-    return Interpreter(executable=executable, name=f"{release}{pre}{variant}", prefix=prefix)
+    if implementation == "CPython":
+        variant = ("t" if free_threaded == "1" else "") + ("d" if debug == "1" else "")
+        name = f"{release}{pre}{variant}"
+    elif implementation.lower() in ("pypy", "graalpy"):
+        if not own:
+            raise ProbeError(executable, f"is {implementation} but did not say its own version")
+        # pyenv's names: PyPy's says its Python minor, GraalPy's only its own version
+        minor = ".".join(release.split(".")[:2]) if implementation.lower() == "pypy" else ""
+        name = f"{implementation.lower()}{minor}-{own}"
+    else:
+        raise ProbeError(executable, f"is {implementation}; pyv manages CPython, PyPy and GraalPy")
+    return Interpreter(
+        executable=executable,
+        name=name,
+        prefix=prefix,
+        implementation=implementation.lower() if implementation != "CPython" else "cpython",
+        python_version=f"{release}{pre}",
+    )

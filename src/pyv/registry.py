@@ -131,9 +131,26 @@ def installations(layout: Layout) -> list[Installation]:
     for name in names(layout):
         request = parse_name(name)
         if request is not None:
+            if request.implementation != "cpython":
+                request = _with_python_version(layout, name, request)
             found.append(Installation(name, request, os.path.join(layout.versions, name)))
     found.sort(key=lambda i: sort_key(i.request), reverse=True)
     return found
+
+
+def _with_python_version(layout: Layout, name: str, request: PythonRequest) -> PythonRequest:
+    """A PyPy or GraalPy name says at most its Python minor; its receipt says the rest."""
+    from dataclasses import replace
+
+    from packaging.version import InvalidVersion, Version
+
+    python = read_receipt(layout, name).get("python_version")
+    if not isinstance(python, str):
+        return request
+    try:
+        return replace(request, version=Version(python))
+    except InvalidVersion:
+        return request
 
 
 def matching(layout: Layout, request: PythonRequest) -> list[Installation]:
@@ -141,8 +158,14 @@ def matching(layout: Layout, request: PythonRequest) -> list[Installation]:
     return [
         i
         for i in installations(layout)
-        if i.request.version is not None
-        and request.matches(i.request.version, i.request.variant, i.request.local)
+        if (i.request.version is not None or i.request.implementation != "cpython")
+        and request.matches(
+            i.request.version,
+            i.request.variant,
+            i.request.local,
+            implementation=i.request.implementation,
+            impl_version=i.request.impl_version,
+        )
     ]
 
 
@@ -316,14 +339,18 @@ def remove(layout: Layout, name: str) -> None:
 
 
 def wanted_aliases(layout: Layout) -> dict[str, str]:
-    """Alias name -> installation: newest stable build per major and per minor, per variant."""
+    """Alias name -> installation: newest stable build per major and per minor, per variant
+    and per implementation (``3.12``, ``3``, ``3.13t``; ``pypy3.10``, ``pypy3``,
+    ``graalpy3.12``, ``graalpy3``)."""
     best: dict[str, str] = {}
     for inst in installations(layout):  # newest first: the first claim wins
         version = inst.request.version
-        if version is None or version.pre is not None:
+        if version is None or version.pre is not None or len(version.release) < 2:
             continue
         major, minor = version.release[0], version.release[1]
-        for alias in (f"{major}.{minor}{inst.request.variant}", f"{major}{inst.request.variant}"):
+        impl = "" if inst.request.implementation == "cpython" else inst.request.implementation
+        variant = inst.request.variant
+        for alias in (f"{impl}{major}.{minor}{variant}", f"{impl}{major}{variant}"):
             best.setdefault(alias, inst.name)
     return best
 

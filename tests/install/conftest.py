@@ -246,7 +246,9 @@ class Builds:
         no_sources.write_text('{"releases": {}}')
         monkeypatch.setenv("PYV_SOURCES", str(no_sources))
         monkeypatch.setenv("PYV_PLATFORM", PLATFORM)
-        monkeypatch.setenv("PYV_HTTP_TIMEOUT", "1")
+        # Short, for the faults that time out; not so short that a loaded machine (a real
+        # source build runs beside these tests) times out where nothing is wrong.
+        monkeypatch.setenv("PYV_HTTP_TIMEOUT", "8")
         monkeypatch.setattr(download, "BACKOFF", 0.01)
 
     def add(

@@ -140,8 +140,9 @@ def test_a_dropped_connection_resumes_with_a_range_request(
 
 
 def test_a_stalled_body_times_out_and_is_retried(
-    builds: Builds, world: World, server: Server, capsys: Capture
+    builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PYV_HTTP_TIMEOUT", "1")  # the server stalls for 2 s
     path = builds.add("3.12.3", build_archive("3.12.3", padding=100_000))
     server.faults[path] = ["slow"]
     code, _, err = world.pyv("install", "3.12", capsys=capsys)
@@ -852,8 +853,8 @@ def test_install_options_that_do_not_go_together_are_usage_errors(
         (["3.12", "--sha256", "a" * 64], "--sha256 goes with --from"),
         (["--from", str(archive), "--sha256", "deadbeef"], "--sha256 takes 64 hexadecimal"),
         (["--list", "--from", str(archive)], "--list takes no --from"),
-        (["3.12", "--json"], "--json and --all-platforms go with --list"),
-        (["--all-platforms"], "--json and --all-platforms go with --list"),
+        (["3.12", "--json"], "--json, --all-platforms and --implementation go with --list"),
+        (["--all-platforms"], "--json, --all-platforms and --implementation go with --list"),
     ]:
         code, out, err = world.pyv("install", *args, capsys=capsys)
         assert (code, out) == (2, ""), args

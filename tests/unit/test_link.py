@@ -88,9 +88,9 @@ def test_not_an_interpreter(world: World) -> None:
         link.link(world.layout, str(broken))
 
 
-def test_only_cpython_is_linked(world: World) -> None:
-    with pytest.raises(InterpreterError, match="is PyPy; pyv manages CPython only"):
-        link.link(world.layout, str(fake_prefix(world.tmp, implementation="PyPy")))
+def test_only_cpython_pypy_and_graalpy_are_linked(world: World) -> None:
+    with pytest.raises(InterpreterError, match="is IronPython; pyv manages CPython, PyPy and"):
+        link.link(world.layout, str(fake_prefix(world.tmp, implementation="IronPython")))
 
 
 def test_uninstalling_a_link_deletes_nothing_of_the_original(world: World) -> None:

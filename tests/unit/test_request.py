@@ -221,3 +221,74 @@ def test_a_request_is_a_value() -> None:
     assert parse("cpython@3.12") == parse("3.12") == PythonRequest("prefix", Version("3.12"))
     assert hash(parse("3.12.01")) == hash(parse("3.12.1"))
     assert parse("3.12") != parse("3.12t")
+
+
+# -- other implementations ---------------------------------------------------------------
+
+OTHER = [
+    # text -> canonical, kind, implementation, python version, own version
+    ("pypy", "pypy", "prefix", "pypy", None, None),
+    ("pypy3", "pypy3", "prefix", "pypy", "3", None),
+    ("pypy3.10", "pypy3.10", "prefix", "pypy", "3.10", None),
+    ("PyPy@3.10", "pypy3.10", "prefix", "pypy", "3.10", None),
+    ("pypy3.10-7.3.17", "pypy3.10-7.3.17", "exact", "pypy", "3.10", "7.3.17"),
+    ("pypy3.10-7.3", "pypy3.10-7.3", "prefix", "pypy", "3.10", "7.3"),
+    ("graalpy", "graalpy", "prefix", "graalpy", None, None),
+    ("graalpy3.12", "graalpy3.12", "prefix", "graalpy", "3.12", None),
+    ("graalpy@3.12", "graalpy3.12", "prefix", "graalpy", "3.12", None),
+    ("graalpy-25.0", "graalpy-25.0", "prefix", "graalpy", None, "25.0"),
+    ("graalpy-25.0.1", "graalpy-25.0.1", "exact", "graalpy", None, "25.0.1"),
+    ("pypy@>=3.10", "pypy@>=3.10", "range", "pypy", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical", "kind", "impl", "python", "own"), OTHER)
+def test_pypy_and_graalpy_spellings(
+    text: str, canonical: str, kind: str, impl: str, python: str | None, own: str | None
+) -> None:
+    request = parse(text)
+    assert (str(request), request.kind, request.implementation) == (canonical, kind, impl)
+    assert request.version == (Version(python) if python else None)
+    assert request.impl_version == (Version(own) if own else None)
+    assert parse(str(request)) == request
+
+
+@pytest.mark.parametrize("text", ["pypy3.x", "pypy3.10-", "pypy3.10-v7.3.17", "graalpy-25.0.1.2.3"])
+def test_malformed_implementation_requests_are_invalid(text: str) -> None:
+    with pytest.raises(InvalidRequest, match="invalid version"):
+        parse(text)
+
+
+def test_a_bare_version_means_cpython_only() -> None:
+    v = Version("3.10.14")
+    assert parse("3.10").matches(v)
+    assert not parse("3.10").matches(v, implementation="pypy", impl_version=Version("7.3.17"))
+    assert parse("cpython@3.10").matches(v)
+    pypy = {"implementation": "pypy", "impl_version": Version("7.3.17")}
+    assert parse("pypy3.10").matches(v, **pypy)  # type: ignore[arg-type]
+    assert parse("pypy").matches(v, **pypy)  # type: ignore[arg-type]
+    assert parse("pypy3.10-7.3.17").matches(v, **pypy)  # type: ignore[arg-type]
+    assert parse("pypy3.10-7.3").matches(v, **pypy)  # type: ignore[arg-type]
+    assert not parse("pypy3.10-7.3.16").matches(v, **pypy)  # type: ignore[arg-type]
+    assert not parse("pypy3.9").matches(v, **pypy)  # type: ignore[arg-type]
+    assert not parse("pypy3.10").matches(v)
+    assert parse("pypy@>=3.10").matches(v, **pypy)  # type: ignore[arg-type]
+    assert not parse("graalpy").matches(v, **pypy)  # type: ignore[arg-type]
+
+
+def test_pyenv_names_are_installation_names() -> None:
+    for name in ("pypy3.10-7.3.17", "graalpy-25.0.1"):
+        request = parse_name(name)
+        assert request is not None and request.is_exact and str(request) == name
+    assert parse_name("pypy3.10") is None  # an alias's name, not an installation's
+    newest_first = sorted(
+        [parse("3.12.1"), parse("pypy3.10-7.3.17"), parse("pypy3.10-7.3.16"), parse("3.13.0")],
+        key=sort_key,
+        reverse=True,
+    )
+    assert [str(r) for r in newest_first] == [
+        "3.13.0",
+        "3.12.1",
+        "pypy3.10-7.3.17",
+        "pypy3.10-7.3.16",
+    ]

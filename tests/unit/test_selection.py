@@ -256,11 +256,11 @@ def test_installed_versions_and_aliases_are_usable_without_parsing(
 
 
 def test_an_installed_name_that_is_no_version_request_is_usable(world: World) -> None:
-    assert selection.problem(world.layout, "pypy3.10") == "not a version request"
-    world.install("pypy3.10")
-    assert selection.problem(world.layout, "pypy3.10") is None
-    (world.work / ".python-version").write_text("pypy3.10\n")
-    assert selection.select(world.layout, {}, str(world.work)).words == ["pypy3.10"]
+    assert selection.problem(world.layout, "miniforge3-24.1.2") == "not a version request"
+    world.install("miniforge3-24.1.2")
+    assert selection.problem(world.layout, "miniforge3-24.1.2") is None
+    (world.work / ".python-version").write_text("miniforge3-24.1.2\n")
+    assert selection.select(world.layout, {}, str(world.work)).words == ["miniforge3-24.1.2"]
 
 
 # -- a version file that is really something else: one warning, one short sample (F5) ------

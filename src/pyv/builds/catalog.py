@@ -38,6 +38,7 @@ DEFAULT_URL = (
     "https://raw.githubusercontent.com/astral-sh/uv/main/crates/uv-python/download-metadata.json"
 )
 _VARIANTS = {None: "", "freethreaded": "t", "debug": "d", "freethreaded+debug": "td"}
+_IMPLEMENTATIONS = ("cpython", "pypy", "graalpy")
 # Smaller and simpler archives first: what pyv installs when a version has several.
 _KINDS = ("install_only_stripped", "install_only", "full")
 
@@ -52,7 +53,13 @@ class Build:
     platform: Platform
     url: str
     sha256: str
-    tag: str  # python-build-standalone release, e.g. 20260814
+    tag: str  # python-build-standalone release, e.g. 20260814; PyPy's or GraalPy's version
+    implementation: str = "cpython"  # or pypy, graalpy
+
+    @property
+    def impl_version(self) -> Version | None:
+        """PyPy's or GraalPy's own version (7.3.17, 25.0.1); None for CPython."""
+        return None if self.implementation == "cpython" else Version(self.tag)
 
     @property
     def filename(self) -> str:
@@ -106,8 +113,9 @@ def parse_builds(data: dict[str, Any], platform: Platform | None = None) -> tupl
         if not isinstance(entry, dict):
             unusable += 1
             continue
-        if entry.get("name") != "cpython":
-            continue  # PyPy, GraalPy: not pyv's to install
+        implementation = entry.get("name")
+        if implementation not in _IMPLEMENTATIONS:
+            continue  # an implementation this pyv does not know
         try:
             arch = entry["arch"]
             if arch.get("variant") or entry["os"] == "emscripten":
@@ -123,15 +131,23 @@ def parse_builds(data: dict[str, Any], platform: Platform | None = None) -> tupl
             pre = entry.get("prerelease") or ""
             version = Version(f"{entry['major']}.{entry['minor']}.{entry['patch']}{pre}")
             variant = _VARIANTS[entry.get("variant")]
+            name = f"{version}{variant}"
+            if implementation != "cpython":  # pyenv's names: pypy3.10-7.3.17, graalpy-25.0.1
+                own = Version(_text(entry.get("build")))
+                if own.local or len(own.release) != 3 or variant:
+                    raise ValueError("not a release of it")
+                minor = f"{version.major}.{version.minor}" if implementation == "pypy" else ""
+                name = f"{implementation}{minor}-{own}"
             builds.append(
                 Build(
-                    name=f"{version}{variant}",
+                    name=name,
                     version=version,
                     variant=variant,
                     platform=Platform(entry["os"], arch["family"], entry["libc"]),
                     url=_text(entry["url"]),
                     sha256=_sha256(entry["sha256"]),
                     tag=str(entry.get("build") or ""),
+                    implementation=implementation,
                 )
             )
         except (KeyError, TypeError, AttributeError, ValueError, InvalidVersion):
@@ -306,7 +322,16 @@ def _preference(build: Build) -> tuple[int, int]:
 
 def matching(builds: list[Build], request: PythonRequest) -> list[Build]:
     """The builds (of one platform) that satisfy ``request``, newest first."""
-    return [b for b in builds if request.matches(b.version, b.variant)]
+    return [
+        b
+        for b in builds
+        if request.matches(
+            b.version,
+            b.variant,
+            implementation=b.implementation,
+            impl_version=b.impl_version,
+        )
+    ]
 
 
 def best_match(builds: list[Build], request: PythonRequest) -> Build | None:

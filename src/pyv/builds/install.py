@@ -59,14 +59,16 @@ def install(
     )
     receipt = {
         "name": build.name,
-        "implementation": "cpython",
+        "implementation": build.implementation,
         "source": "download",
         "url": build.url,
         "sha256": build.sha256,
         "release": build.tag,
     }
     try:
-        return install_archive(layout, archive, build.name, receipt, force=force)
+        return install_archive(
+            layout, archive, build.name, receipt, force=force, implementation=build.implementation
+        )
     except NotRunnable:
         from pyv import platforms
 
@@ -80,21 +82,31 @@ def install(
 
 
 def install_archive(
-    layout: Layout, archive: str, name: str, receipt: dict[str, Any], *, force: bool = False
+    layout: Layout,
+    archive: str,
+    name: str,
+    receipt: dict[str, Any],
+    *,
+    force: bool = False,
+    implementation: str = "cpython",
 ) -> bool:
     """Install a verified archive as ``name`` (under the lock; see the module docstring)."""
     with reconcile.lock(layout), registry.scratch(layout, "install") as staged:
         if name in registry.names(layout) and not force:
             return False
         prefix = os.path.join(layout.versions, name)
-        with diskspace.unpacking(archive, layout.root):
-            extract(archive, staged)
-        # The interpreter starts while the files are fixed; it reads none of them.
-        probe = interpreter.start_probe(os.path.join(staged, "bin", "python3"))
-        finish(staged, prefix)
-        found = _probed(probe, archive)
+        if implementation == "cpython":
+            with diskspace.unpacking(archive, layout.root):
+                extract(archive, staged)
+            # The interpreter starts while the files are fixed; it reads none of them.
+            probe = interpreter.start_probe(os.path.join(staged, "bin", "python3"))
+            finish(staged, prefix)
+            found = _probed(probe, archive)
+        else:
+            found = _unpack_other(archive, staged, implementation, layout.root)
         if found.name != name.partition("+")[0]:
             raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
+        receipt = {**receipt, "python_version": found.python_version}
         registry.write_receipt(staged, receipt)
         if name in registry.names(layout):  # --force
             registry.replace(layout, staged, name)
@@ -112,6 +124,40 @@ def install_unnamed(
             extract(archive, probe)
         name = _probed(interpreter.start_probe(os.path.join(probe, "bin", "python3")), archive).name
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
+
+
+def _unpack_other(
+    archive: str, staged: str, implementation: str, root: str
+) -> interpreter.Interpreter:
+    """Unpack a PyPy or GraalPy archive into ``staged``, give its bin the usual names
+    (python, python3, python3.X, pip and the implementation's own), make sure it has
+    pip, and say what it is."""
+    from pyv.builds import implementations
+
+    with diskspace.unpacking(archive, root):
+        implementations.extract(archive, staged, implementation)
+    found = _probed(interpreter.start_probe(_first_python(staged, implementation)), archive)
+    if found.implementation != implementation:
+        name = os.path.basename(archive)
+        raise ArchiveError(f"{name} holds {found.implementation}, not {implementation}")
+    major, minor = (int(n) for n in found.python_version.split(".")[:2])
+    implementations.normalise_bin(staged, implementation, (major, minor))
+    implementations.ensure_pip(os.path.join(staged, "bin", "python"))
+    implementations.normalise_bin(staged, implementation, (major, minor))  # pip's names
+    return found
+
+
+def _first_python(staged: str, implementation: str) -> str:
+    """The interpreter of an unpacked archive: bin/python3, else the implementation's own."""
+    bin_dir = os.path.join(staged, "bin")
+    for name in ("python3", "python", f"{implementation}3", implementation):
+        path = os.path.join(bin_dir, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    for name in sorted(os.listdir(bin_dir)) if os.path.isdir(bin_dir) else []:
+        if name.startswith(implementation):
+            return os.path.join(bin_dir, name)
+    return os.path.join(bin_dir, "python3")
 
 
 class NotRunnable(ArchiveError):

@@ -66,9 +66,12 @@ def upgrades(
     from pyv.builds.catalog import best_match, skipped
     from pyv.request import parse
 
-    def minor(inst: registry.Installation) -> str:
+    def minor(inst: registry.Installation) -> str:  # 3.12, 3.13t, pypy3.10, graalpy3.12
         v = inst.request.version
-        return f"{v.release[0]}.{v.release[1]}{inst.request.variant}" if v else ""
+        if v is None or len(v.release) < 2:
+            return ""
+        impl = "" if inst.request.implementation == "cpython" else inst.request.implementation
+        return f"{impl}{v.release[0]}.{v.release[1]}{inst.request.variant}"
 
     installed = registry.installations(layout)
     if minors:
@@ -97,11 +100,20 @@ def upgrades(
                 )
             else:
                 notes.append(f"{line}: no build for this platform")
-        elif have is not None and have.request.version and have.request.version >= newest.version:
+        elif have is not None and _newest(have.request, newest):
             notes.append(f"{line}: {have.name} is the newest")
         else:
             builds.append(newest)
     return builds, notes
+
+
+def _newest(have: PythonRequest, newest: Build) -> bool:
+    """Whether an installation is at least as new as a build of the same minor: PyPy and
+    GraalPy by their own version (a new release of them may keep its Python version)."""
+    own = newest.impl_version
+    if own is not None:
+        return have.impl_version is not None and have.impl_version >= own
+    return have.version is not None and have.version >= newest.version
 
 
 def requested(

@@ -1,0 +1,157 @@
+"""PyPy and GraalPy through pyv install, with fake releases in upstream's layouts (the
+real PyPy is tests/builds')."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+from tests.conftest import World
+from tests.install.conftest import PLATFORM, Builds, Server, installed
+
+Capture = pytest.CaptureFixture[str]
+
+
+def fake_interpreter(implementation: str, python: str, own: str) -> bytes:
+    """Answers pyv's probe as that implementation would (and runs anything else as ok)."""
+    lines = [implementation, python, "final", "0", "0", "0"]
+    body = "".join(f"{line}\\n" for line in lines)
+    return (f'#!/bin/sh\nprintf \'{body}\'\ncd "$(dirname "$0")/.." && pwd\necho {own}\n').encode()
+
+
+def release(top: str, binaries: dict[str, bytes], links: dict[str, str], *, mode: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=f"w:{mode}") as tar:
+        for name, data in binaries.items():
+            info = tarfile.TarInfo(f"{top}/bin/{name}")
+            info.size, info.mode = len(data), 0o755
+            tar.addfile(info, io.BytesIO(data))
+        for name, target in links.items():
+            info = tarfile.TarInfo(f"{top}/bin/{name}")
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+        info = tarfile.TarInfo(f"{top}/lib/README")
+        tar.addfile(info, io.BytesIO(b""))
+    return buf.getvalue()
+
+
+def list_release(
+    builds: Builds, server: Server, name: str, python: str, own: str, data: bytes, filename: str
+) -> None:
+    path = f"/other/{filename}"
+    server.files[path] = data
+    major, minor, patch = (int(x) for x in python.split("."))
+    builds.catalog[f"{name}-{python}-{PLATFORM}-{own}"] = {
+        "name": name,
+        "arch": {"family": "x86_64", "variant": None},
+        "os": "linux",
+        "libc": "gnu",
+        "major": major,
+        "minor": minor,
+        "patch": patch,
+        "prerelease": "",
+        "url": server.base + path,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "variant": None,
+        "build": own,
+    }
+    builds.path.write_text(json.dumps(builds.catalog))
+
+
+def add_pypy(builds: Builds, server: Server, python: str, own: str) -> None:
+    minor = ".".join(python.split(".")[:2])
+    top = f"pypy{minor}-v{own}-linux64"
+    data = release(
+        top,
+        {f"pypy{minor}": fake_interpreter("PyPy", python, own)},
+        {"pypy3": f"pypy{minor}", "python3": f"pypy{minor}"},
+        mode="bz2",
+    )
+    list_release(builds, server, "pypy", python, own, data, f"{top}.tar.bz2")
+
+
+def test_pypy_installs_under_pyenvs_name_with_the_usual_commands(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    builds.add("3.12.3")
+    add_pypy(builds, server, "3.10.14", "7.3.17")
+    assert world.pyv("install", "pypy3.10", capsys=capsys) == (
+        0,
+        "",
+        "installed pypy3.10-7.3.17\n",
+    )
+    prefix = world.root / "versions" / "pypy3.10-7.3.17"
+    names = sorted(p.name for p in (prefix / "bin").iterdir())
+    for command in ("python", "python3", "python3.10", "pypy", "pypy3", "pypy3.10"):
+        assert command in names
+    versions = world.root / "versions"
+    assert os.readlink(versions / "pypy3.10") == "pypy3.10-7.3.17"
+    assert os.readlink(versions / "pypy3") == "pypy3.10-7.3.17"
+    assert not (versions / "3.10").exists()  # a bare version is CPython's
+    receipt = json.loads((prefix / "pyv-receipt.json").read_text())
+    assert (receipt["implementation"], receipt["python_version"]) == ("pypy", "3.10.14")
+    # selected by its alias, run through the shims without starting pyv
+    env = world.env(PYV_VERSION="pypy3.10", PWD=str(world.work))
+    for shim in ("python", "pypy3"):
+        done = subprocess.run(
+            [str(world.root / "shims" / shim)], env=env, capture_output=True, text=True, check=False
+        )
+        assert done.stdout.startswith("PyPy\n3.10.14\n"), done
+    rows = json.loads(world.pyv("versions", "--json", capsys=capsys)[1])
+    assert [(r["name"], r["implementation"], r["implementation_version"]) for r in rows] == [
+        ("pypy3.10-7.3.17", "pypy", "7.3.17")
+    ]
+    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
+    assert os.readlink(versions / "3") == "3.12.3"  # CPython's aliases are CPython's
+
+
+def test_upgrade_moves_a_pypy_minor_to_its_newest_release(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    add_pypy(builds, server, "3.10.14", "7.3.17")
+    assert world.pyv("install", "-q", "pypy3.10", capsys=capsys)[0] == 0
+    assert world.pyv("upgrade", capsys=capsys)[2] == "pypy3.10: pypy3.10-7.3.17 is the newest\n"
+    add_pypy(builds, server, "3.10.16", "7.3.19")
+    code, _, err = world.pyv("upgrade", "pypy3.10", capsys=capsys)
+    assert (code, err) == (0, "installed pypy3.10-7.3.19\n")
+    assert os.readlink(world.root / "versions" / "pypy3.10") == "pypy3.10-7.3.19"
+    assert installed(world) == ["pypy3.10-7.3.17", "pypy3.10-7.3.19"]
+    code, out, _ = world.pyv("install", "--list", "pypy", capsys=capsys)
+    assert out == "pypy3.10-7.3.19 (installed)\npypy3.10-7.3.17 (installed)\n"
+
+
+def test_graalpy_installs_under_its_own_version(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    top = "graalpy-25.0.1-linux-amd64"
+    data = release(
+        top,
+        {"graalpy": fake_interpreter("GraalPy", "3.12.8", "25.0.1")},
+        {"python": "graalpy"},
+        mode="gz",
+    )
+    list_release(builds, server, "graalpy", "3.12.8", "25.0.1", data, f"{top}.tar.gz")
+    assert world.pyv("install", "graalpy@3.12", capsys=capsys) == (
+        0,
+        "",
+        "installed graalpy-25.0.1\n",
+    )
+    versions = world.root / "versions"
+    assert os.readlink(versions / "graalpy3.12") == "graalpy-25.0.1"
+    bin_dir = versions / "graalpy-25.0.1" / "bin"
+    assert {"graalpy", "python", "python3", "python3.12"} <= {p.name for p in bin_dir.iterdir()}
+    env = world.env(PYV_VERSION="graalpy-25.0", PWD=str(world.work))
+    done = subprocess.run(
+        [str(world.root / "shims" / "python3")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.startswith("GraalPy\n3.12.8\n"), done
