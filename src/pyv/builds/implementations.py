@@ -1,0 +1,100 @@
+"""PyPy's and GraalPy's archives: their top folder, and the names their bin needs.
+
+Upstream archives keep everything in one top folder named after the release
+(``pypy3.10-v7.3.17-linux64/``, ``graalpy-25.0.1-linux-amd64/``), compressed with
+bzip2 (PyPy's older releases) or gzip. The folder becomes the installation; its
+``bin`` then gets the names a user and tox expect: ``python``, ``python3``,
+``python3.X``, ``pip``, ``pip3``, ``pip3.X``, and the implementation's own (``pypy``,
+``pypy3``, ``pypy3.X``; ``graalpy``), each a relative link to whichever exists.
+Where the archive has no pip, ``ensurepip`` brings it (no network needed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from pyv.builds.archive import NO_SPACE, ArchiveError, check_links, open_stream, unpack
+from pyv.errors import PyvError
+
+
+def extract(archive: str, dest: str, implementation: str) -> None:
+    """Unpack the release in ``archive`` into the empty folder ``dest`` (its top folder's
+    contents become ``dest``'s), with the safe reader's rules."""
+    raw = os.path.join(dest, ".raw")
+    os.mkdir(raw)
+    filename = os.path.basename(archive)
+    try:
+        with open_stream(archive) as stream:
+            links = unpack(stream, raw, lambda name: True)
+        top = find_top(raw, filename)
+        check_links(raw, top, links)
+    except ArchiveError as e:
+        raise ArchiveError(f"{filename}: {e.message}") from None
+    except (EOFError, OSError, ValueError) as e:
+        if isinstance(e, OSError) and e.errno in NO_SPACE:  # the caller names the folder
+            raise
+        raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
+    source = os.path.join(raw, top)
+    if not os.path.isdir(os.path.join(source, "bin")):
+        raise ArchiveError(f"{filename} has no {top}/bin: not a {implementation} release")
+    held = os.path.join(dest, ".top")
+    os.rename(source, held)
+    shutil.rmtree(raw)
+    for entry in os.listdir(held):
+        os.rename(os.path.join(held, entry), os.path.join(dest, entry))
+    os.rmdir(held)
+
+
+def find_top(raw: str, filename: str) -> str:
+    """The archive's one top folder (a real folder, not a link)."""
+    entries = [e for e in os.listdir(raw) if e not in ("pax_global_header",)]
+    if len(entries) != 1:
+        listed = ", ".join(sorted(entries)[:3]) or "nothing"
+        raise ArchiveError(f"not one top folder but {listed}")
+    top = entries[0]
+    path = os.path.join(raw, top)
+    if os.path.islink(path) or not os.path.isdir(path):
+        raise ArchiveError(f"unsafe member in archive (the top folder is not a folder): {top}")
+    return top
+
+
+def normalise_bin(prefix: str, implementation: str, python: tuple[int, int]) -> None:
+    """Give ``prefix/bin`` every usual name that it lacks, linked to one that it has."""
+    major, minor = python
+    bin_dir = os.path.join(prefix, "bin")
+    own = [f"{implementation}{major}.{minor}", f"{implementation}{major}", implementation]
+    pythons = [f"python{major}.{minor}", f"python{major}", "python"]
+    pips = [f"pip{major}.{minor}", f"pip{major}", "pip"]
+    for family in ([*own, *pythons], pips):
+        present = [n for n in family if _runnable(os.path.join(bin_dir, n))]
+        if not present:
+            continue
+        for name in family:
+            path = os.path.join(bin_dir, name)
+            if not os.path.lexists(path):
+                os.symlink(present[0], path)
+
+
+def ensure_pip(python: str) -> None:
+    """Install pip with ``ensurepip`` where ``python`` cannot import it."""
+    has_pip = subprocess.run(
+        [python, "-c", "import pip"], capture_output=True, stdin=subprocess.DEVNULL, check=False
+    )
+    if has_pip.returncode == 0:
+        return
+    done = subprocess.run(
+        [python, "-m", "ensurepip", "--default-pip"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise PyvError(f"{python} has no pip, and ensurepip failed: {last}")
+
+
+def _runnable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
