@@ -12,6 +12,7 @@ import pytest
 from pyv.builds import preflight
 from pyv.paths import Layout
 from tests.builds.fake_source import source_tarball
+from tests.builds.pypy_fixture import pypy_archive  # noqa: F401
 from tests.conftest import World
 from tests.install import conftest as install_conftest
 from tests.install.conftest import Builds, Server
