@@ -96,5 +96,22 @@ def ensure_pip(python: str) -> None:
         raise PyvError(f"{python} has no pip, and ensurepip failed: {last}")
 
 
+def relocate_scripts(bin_dir: str, old: str, new: str) -> None:
+    """Point the scripts in ``bin_dir`` whose first lines name ``old`` (ensurepip ran in
+    the scratch folder) at ``new``, the folder they will live in."""
+    before = old.encode()
+    for entry in os.scandir(bin_dir):
+        if entry.is_symlink() or not entry.is_file():
+            continue
+        with open(entry.path, "rb") as f:
+            head = f.read(2)
+            if head != b"#!":
+                continue
+            text = head + f.read()
+        if before in text:
+            with open(entry.path, "wb") as f:
+                f.write(text.replace(before, new.encode()))
+
+
 def _runnable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)

@@ -103,7 +103,7 @@ def install_archive(
             finish(staged, prefix)
             found = _probed(probe, archive)
         else:
-            found = _unpack_other(archive, staged, implementation, layout.root)
+            found = _unpack_other(archive, staged, implementation, layout.root, prefix)
         if found.name != name.partition("+")[0]:
             raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
         receipt = {**receipt, "python_version": found.python_version}
@@ -127,7 +127,7 @@ def install_unnamed(
 
 
 def _unpack_other(
-    archive: str, staged: str, implementation: str, root: str
+    archive: str, staged: str, implementation: str, root: str, prefix: str
 ) -> interpreter.Interpreter:
     """Unpack a PyPy or GraalPy archive into ``staged``, give its bin the usual names
     (python, python3, python3.X, pip and the implementation's own), make sure it has
@@ -143,6 +143,7 @@ def _unpack_other(
     major, minor = (int(n) for n in found.python_version.split(".")[:2])
     implementations.normalise_bin(staged, implementation, (major, minor))
     implementations.ensure_pip(os.path.join(staged, "bin", "python"))
+    implementations.relocate_scripts(os.path.join(staged, "bin"), staged, prefix)
     implementations.normalise_bin(staged, implementation, (major, minor))  # pip's names
     return found
 
