@@ -117,8 +117,7 @@ mv "$launcher.tmp" "$launcher"
 mkdir -p "$bin_dir"
 ln -sf "$launcher" "$bin_dir/pyv"
 echo "install.sh: pyv installed in $tool_home (on $python), linked as $bin_dir/pyv" >&2
-case ":$PATH:" in
-    *":$bin_dir:"*) ;;
-    *) echo "install.sh: $bin_dir is not on PATH; add it: export PATH=\"$bin_dir:\$PATH\"" >&2 ;;
-esac
+echo "install.sh: to use pyv in every shell, add this line to ~/.bashrc (zsh: ~/.zshrc):" >&2
+echo "    eval \"\$($bin_dir/pyv init - bash)\"" >&2
+echo "install.sh: fish: add \"$bin_dir/pyv init - fish | source\" to ~/.config/fish/config.fish" >&2
 "$bin_dir/pyv" --version

@@ -136,13 +136,21 @@ def exec_(ctx: typer.Context, command: str = typer.Argument(..., metavar="COMMAN
 
 
 def _current(layout: Layout) -> tuple[set[str], str]:
+    """The installations selected here and why; a warning for a selected version that
+    is not installed (so `python` would fail)."""
     try:
         chosen = selection.current(layout, os.environ)
-        names = {name for _, name in runner.resolve(layout, chosen) if name}
+        resolved = runner.resolve(layout, chosen)
     except PyvError as e:
         warn(str(e))
         return set(), ""
-    return names, chosen.origin
+    for word in _missing(resolved):
+        warn(f"version `{word}' is selected ({chosen.origin}) but not installed")
+    return {name for _, name in resolved if name}, chosen.origin
+
+
+def _missing(resolved: list[tuple[str, str | None]]) -> list[str]:
+    return [word for word, name in resolved if name is None and word != "system"]
 
 
 @app.command("versions")
@@ -379,6 +387,16 @@ def uninstall(
         for inst in chosen:
             registry.remove(layout, inst.name)
             _status(f"uninstalled {inst.name}")
+    try:  # a selected version gone: say so now, not when `python` fails
+        selected = selection.current(layout, os.environ)
+        gone = _missing(runner.resolve(layout, selected))
+    except PyvError:
+        gone = []
+    for word in gone:
+        warn(
+            f"version `{word}' is still selected ({selected.origin}) but no longer installed;"
+            " choose another with `pyv global' or `pyv local'"
+        )
 
 
 # -- installing -----------------------------------------------------------------------
@@ -581,39 +599,54 @@ def _list_available(
     built = [] if all_platforms else plan.source_only(builds, only, os.environ)
     if implementation not in (None, "cpython"):
         built = []
-    if as_json:
-        rows = [
+    if not builds and not built:
+        what = f"Python `{' '.join(prefixes)}'" if prefixes else "Python"
+        where = "any platform" if all_platforms else str(here)
+        raise PyvError(f"no build of {what} for {where}{catalog.skipped(builds)}")
+    rows = [
+        (
+            plan.list_group(b.implementation, b.version, b.variant),
+            b.version,
+            f"{b.name}{f'  {b.platform}' if all_platforms else ''}",
+            installed(b),
             {
                 "name": b.name,
+                "implementation": b.implementation,
                 "version": str(b.version),
                 "variant": VARIANT_NAMES[b.variant],
                 "platform": str(b.platform),
                 "url": b.url,
                 "sha256": b.sha256,
                 "installed": installed(b),
-            }
-            for b in builds
-        ]
-        rows += [
+            },
+        )
+        for b in builds
+    ]
+    rows += [
+        (
+            plan.list_group("cpython", s.version, s.variant),
+            s.version,
+            f"{s.name} (source build)",
+            s.name in names,
             {
                 "name": s.name,
+                "implementation": "cpython",
                 "version": str(s.version),
                 "variant": VARIANT_NAMES[s.variant],
                 "platform": "source",
                 "url": s.release.tarballs[0].url,
                 "sha256": s.release.tarballs[0].sha256,
                 "installed": s.name in names,
-            }
-            for s in built
-        ]
-        print(json.dumps(rows, indent=2))
-        return
-    lines = [
-        (b.version, f"{b.name}{f'  {b.platform}' if all_platforms else ''}", installed(b))
-        for b in builds
+            },
+        )
+        for s in built
     ]
-    lines += [(s.version, f"{s.name} (source build)", s.name in names) for s in built]
-    for _, text, is_installed in sorted(lines, key=lambda line: line[0], reverse=True):
+    # Releases first, newest first; then prereleases and other variants; then PyPy, GraalPy.
+    rows.sort(key=lambda row: (-row[0], row[1]), reverse=True)
+    if as_json:
+        print(json.dumps([row[4] for row in rows], indent=2))
+        return
+    for _, _, text, is_installed, _ in rows:
         print(f"{text}{' (installed)' if is_installed else ''}")
 
 

@@ -436,3 +436,28 @@ def test_in_a_deleted_folder_local_says_so_in_one_line(three: World) -> None:
         assert done.stderr == (
             "pyv: the working directory no longer exists; cd to a folder that exists\n"
         )
+
+
+def test_uninstalling_the_selected_version_warns_and_versions_says_so(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.install("3.12.1")
+    world.install("3.11.7")
+    assert world.pyv("global", "3.12", capsys=capsys)[0] == 0
+    code, _, err = world.pyv("uninstall", "-y", "3.11.7", capsys=capsys)
+    assert (code, err) == (0, "uninstalled 3.11.7\n")  # not the selected one: no warning
+    code, _, err = world.pyv("uninstall", "-y", "3.12", capsys=capsys)
+    assert code == 0
+    assert err.splitlines() == [
+        "uninstalled 3.12.1",
+        "pyv: warning: version `3.12' is still selected (set by the global version file) but"
+        " no longer installed; choose another with `pyv global' or `pyv local'",
+    ]
+    code, _, err = world.pyv("versions", capsys=capsys)
+    assert code == 0
+    assert err == (
+        "pyv: warning: version `3.12' is selected (set by the global version file)"
+        " but not installed\n"
+    )
+    _, out, _ = world.pyv("doctor", capsys=capsys)
+    assert "problem: version `3.12' is not installed (set by the global version file)" in out

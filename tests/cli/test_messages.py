@@ -57,7 +57,10 @@ def test_a_working_directory_with_escape_sequences_stays_on_one_line_per_message
     done = world.run("versions", cwd=project)  # typer's path
     assert done.returncode == 0
     lines = message_lines(done.stderr)
-    assert len(lines) == 1 and lines[0].startswith(warning), lines
+    assert len(lines) == 2 and lines[0].startswith(warning), lines
+    assert (
+        lines[1] == f"pyv: warning: version `3.9.18' is selected (set by {file}) but not installed"
+    )
 
 
 def test_a_pyv_root_with_escape_sequences_is_refused_on_one_line(world: World) -> None:

@@ -462,7 +462,7 @@ def test_list_latest_known_and_upgrade(builds: Builds, world: World, capsys: Cap
     world.pyv("install", "3.12.1", capsys=capsys)
     assert (
         world.pyv("install", "--list", capsys=capsys)[1]
-        == "3.13.1t\n3.13.1\n3.12.3\n3.12.1 (installed)\n"
+        == "3.13.1\n3.12.3\n3.12.1 (installed)\n3.13.1t\n"  # releases first
     )
     assert (
         world.pyv("install", "--list", "3.12", capsys=capsys)[1] == "3.12.3\n3.12.1 (installed)\n"
@@ -1030,3 +1030,17 @@ def test_archive_messages_name_the_archive_and_the_member_never_a_scratch_folder
         f"pyv: {name}: cannot unpack python/lib/data/inside.py: File exists\n",
     )
     assert installed(world) == ["3.12.3"]
+
+
+def test_list_says_when_nothing_matches_and_shows_releases_first(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    builds.add("3.12.3")
+    builds.add("3.13.1", variant="freethreaded")
+    builds.add("3.15.0a1")
+    builds.add("3.14.0")
+    assert world.pyv("install", "--list", capsys=capsys)[1] == (
+        "3.14.0\n3.12.3\n3.15.0a1\n3.13.1t\n"
+    )
+    code, out, err = world.pyv("install", "--list", "3.10", capsys=capsys)
+    assert (code, out, err) == (1, "", "pyv: no build of Python `3.10' for linux-x86_64-gnu\n")

@@ -202,3 +202,44 @@ def test_init_write_suggests_a_line_fish_reads_right(world: World) -> None:
     line = done.stderr.split("start-up file: ", 1)[1]
     ran = session(world, "fish", f"{line}\nfunctions -q pyv; and echo $PYV_ROOT\n")
     assert (ran.stdout, ran.stderr) == (f"{root}\n", "")
+
+
+def test_the_readmes_quick_start_line_works_in_a_fresh_home(versions: World) -> None:
+    """Copied as it stands into a home whose ~/.local/bin is not on PATH (Debian's
+    ~/.profile adds it only at login), the line gives a shell with pyv and the shims."""
+    world = versions
+    bash = need("bash")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    line = next(
+        text.split(" >> ")[0]
+        for text in readme.splitlines()
+        if text.startswith("echo 'eval") and ">> ~/.bashrc" in text
+    )
+    bin_dir = world.home / ".local" / "bin"
+    bin_dir.mkdir(parents=True)
+    launcher = bin_dir / "pyv"  # what scripts/install.sh links there
+    launcher.write_text(f'#!/bin/sh\nexec {sys.executable} -m pyv "$@"\n')
+    launcher.chmod(0o755)
+    subprocess.run([bash, "-c", f"{line} >> ~/.bashrc"], env={"HOME": str(world.home)}, check=True)
+    env = {
+        "HOME": str(world.home),
+        "PATH": "/usr/bin:/bin",
+        "PYV_ROOT": str(world.root),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
+        "TERM": "dumb",
+    }
+    done = subprocess.run(
+        [bash, "-i", "-c", "pyv version-name && python3 --version && command -v python3"],
+        env=env,
+        cwd=world.work,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "3.12.3",
+        "3.12.3 python3 --version",
+        str(world.root / "shims" / "python3"),
+    ]

@@ -18,6 +18,8 @@ from pyv.paths import Layout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from pyv.request import PythonRequest
 
 Planned = Union[Build, SourceBuild]
@@ -155,3 +157,11 @@ def source_only(
             if build.name not in prebuilt:
                 found.setdefault(build.name, build)
     return list(found.values())
+
+
+def list_group(implementation: str, version: Version, variant: str) -> int:
+    """Where ``install --list`` shows a build: 0 CPython releases, 1 CPython prereleases
+    and free-threaded or debug builds, 2 other implementations."""
+    if implementation != "cpython":
+        return 2
+    return 1 if variant or version.is_prerelease else 0
