@@ -16,6 +16,7 @@ from pyv import registry
 from pyv.errors import CommandNotFound, PyvError, VersionNotInstalled
 from pyv.paths import Layout
 from pyv.selection import Selection
+from pyv.shims import SHIM_FILE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -83,13 +84,19 @@ def find_command(layout: Layout, name: str, command: str, environ: Mapping[str, 
 
 
 def system_which(layout: Layout, command: str, environ: Mapping[str, str]) -> str | None:
-    """``command`` on PATH, skipping pyv's shims folder."""
+    """``command`` on PATH, skipping pyv's shims folder, and any link to a shim elsewhere
+    on PATH: running it would run pyv again, which would find it again, forever."""
     shims = {os.path.normpath(layout.shims), os.path.realpath(layout.shims)}
+    shim_file = os.path.realpath(os.path.join(layout.shims, SHIM_FILE))
     for folder in environ.get("PATH", os.defpath).split(os.pathsep):
         if not folder or os.path.normpath(folder) in shims:
             continue
         path = os.path.join(folder, command)
-        if _is_executable(path) and os.path.realpath(folder) not in shims:
+        if (
+            _is_executable(path)
+            and os.path.realpath(folder) not in shims
+            and os.path.realpath(path) != shim_file
+        ):
             return path
     return None
 

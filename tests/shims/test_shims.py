@@ -503,3 +503,28 @@ def test_in_a_deleted_working_directory_the_global_version_runs(project: World) 
     for shell, argv in POSIX_SHELLS.items():
         shell_or_skip(argv[0])
         assert outcome(run_in_deleted_dir([*argv, shim, "x"], gone, env)) == outcome(core), shell
+
+
+def test_a_shim_linked_into_another_folder_on_path_ends_at_once(world: World) -> None:
+    """pyenv's shims-linked-from-elsewhere: a command no selected version has, run through
+    a link to its shim from another folder on PATH, must not have the shim and pyv exec
+    start each other forever."""
+    world.install("3.12.1", ("python3", "only-here"))
+    elsewhere = world.tmp / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "only-here").symlink_to(world.root / "shims" / "only-here")
+    env = world.env(PATH=f"{elsewhere}:/usr/bin:/bin", PWD=str(world.work))
+    done = subprocess.run(
+        [str(elsewhere / "only-here")],
+        env=env,
+        cwd=world.work,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=10,
+    )
+    assert done.returncode == 127, done.stderr
+    assert done.stderr == (
+        "pyv: only-here: command not found; the `only-here' command exists in these Python"
+        " versions: 3.12.1\n"
+    )
