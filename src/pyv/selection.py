@@ -94,6 +94,8 @@ def _from_file(layout: Layout, path: str) -> list[str]:
         entries = versionfile.read(path)
     except OSError as e:
         raise VersionFileError(f"cannot read {path}: {e.strerror}") from None
+    if not entries:  # empty, or blank lines and comments only: pyenv reads that as system
+        return ["system"]
     return _usable(layout, [e.word for e in entries], path, [e.line for e in entries])
 
 

@@ -106,8 +106,8 @@ CASES = [
     Case("option-like", {".python-version": b"-rf\n"}, status=1),
     Case("hidden-name", {".python-version": b".3.12\n"}, status=1),
     Case("bad-then-good", {".python-version": b"../../evil\n3.11\n"}, expect="3.11.7"),
-    Case("empty-file", {".python-version": b""}, status=1),
-    Case("only-comments", {".python-version": b"# nothing\n"}, status=1),
+    Case("empty-file", {".python-version": b""}, expect="system"),  # as pyenv reads it
+    Case("only-comments", {".python-version": b"# nothing\n\n"}, expect="system"),
     Case("huge-line", {".python-version": b"3" * 5000 + b"\n"}, status=1),
     Case(
         "huge-line-after-word", {".python-version": b"3.11 " + b"x" * 5000 + b"\n"}, expect="3.11.7"

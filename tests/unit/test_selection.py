@@ -162,12 +162,9 @@ def test_good_entries_produce_no_warning(world: World, capsys: pytest.CaptureFix
 # -- nothing usable: an error, never a fall-back to the next source -------------------------
 NOTHING_USABLE = [
     ("file-of-bad-entries", "file", "../../etc\n-rf\n"),
-    ("file-empty", "file", ""),
-    ("file-only-comments", "file", "# 3.12\n\n"),
     ("env-bad", "env", "../../etc"),
     ("env-only-separators", "env", "::"),
     ("global-bad", "global", "/usr/bin\n"),
-    ("global-empty", "global", ""),
 ]
 
 
@@ -345,3 +342,12 @@ def test_a_deleted_folder_is_an_error_for_what_needs_it(
     with pytest.raises(PyvError) as caught:
         versionfile.working_dir(dict(os.environ))
     assert str(caught.value) == "the working directory no longer exists; cd to a folder that exists"
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "# 3.12\n  # later\n"])
+def test_an_empty_version_file_means_system_as_in_pyenv(world: World, content: str) -> None:
+    (world.work / ".python-version").write_text(content)
+    assert selection.select(world.layout, {}, str(world.work)).words == ["system"]
+    (world.work / ".python-version").unlink()
+    write_global(world, content)
+    assert selection.select(world.layout, {}, str(world.work)).words == ["system"]
