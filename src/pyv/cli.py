@@ -35,6 +35,7 @@ from pyv.errors import (
     VersionNotInstalled,
     internal,
     one_line,
+    printable,
     report,
     say,
     warn,
@@ -165,8 +166,8 @@ def versions(
     if all_:
         _list_foreign(layout, installed, as_json=as_json)
         return
-    if bare:
-        for inst in installed:
+    if bare:  # oldest first, as pyenv lists them: `| tail -1` is the newest
+        for inst in reversed(installed):
             print(inst.name)
         return
     current, origin = _current(layout)
@@ -231,7 +232,7 @@ def whence(
     """List the installed versions that provide COMMAND."""
     layout = _layout()
     found = runner.whence(layout, command)
-    for name in found:
+    for name in reversed(found):  # oldest first, as pyenv lists them
         print(os.path.join(registry.bin_dir(layout, name), command) if path else name)
     _done(0 if found else 1)
 
@@ -289,9 +290,8 @@ def _show_file(path: str, layout: Layout) -> None:
         entries = versionfile.read(path)
     except OSError as e:
         raise PyvError(f"cannot read {path}: {e.strerror}") from None
-    usable = [e.word for e in entries if selection.problem(layout, e.word) is None]
-    for word in usable:
-        print(word)
+    for entry in entries:  # all of them, as written, as pyenv prints them
+        print(printable(entry.word, versionfile.MAX_LINE))
 
 
 def _set_or_show(path: str, requests: list[str] | None, *, force: bool, unset: bool) -> bool:

@@ -105,7 +105,7 @@ def test_which_and_whence(three: World, capsys: Capture) -> None:
     three.pyv("local", "3.12", capsys=capsys)
     expected = three.root / "versions" / "3.12.3" / "bin" / "pip"
     assert three.pyv("which", "pip", capsys=capsys) == (0, f"{expected}\n", "")
-    assert three.pyv("whence", "python3.12", capsys=capsys) == (0, "3.12.3\n3.12.1\n", "")
+    assert three.pyv("whence", "python3.12", capsys=capsys) == (0, "3.12.1\n3.12.3\n", "")
     assert three.pyv("whence", "nope", capsys=capsys) == (1, "", "")
 
 
@@ -146,7 +146,7 @@ def test_versions_lists_and_marks_the_current_one(three: World, capsys: Capture)
     lines = [line for line in out.splitlines() if "system" not in line]
     origin = three.work / ".python-version"
     assert lines == ["* 3.12.3 (set by " + str(origin) + ")", "  3.12.1", "  3.11.7"]
-    assert three.pyv("versions", "--bare", capsys=capsys) == (0, "3.12.3\n3.12.1\n3.11.7\n", "")
+    assert three.pyv("versions", "--bare", capsys=capsys) == (0, "3.11.7\n3.12.1\n3.12.3\n", "")
     data = json.loads(three.pyv("versions", "--json", capsys=capsys)[1])
     assert [(d["name"], d["current"]) for d in data] == [
         ("3.12.3", True),
@@ -169,7 +169,7 @@ def test_latest(three: World, capsys: Capture) -> None:
 
 def test_uninstall(three: World, capsys: Capture) -> None:
     assert three.pyv("uninstall", "-y", "3.12.1", capsys=capsys) == (0, "", "uninstalled 3.12.1\n")
-    assert three.pyv("versions", "--bare", capsys=capsys)[1] == "3.12.3\n3.11.7\n"
+    assert three.pyv("versions", "--bare", capsys=capsys)[1] == "3.11.7\n3.12.3\n"
     assert three.pyv("uninstall", "-y", "3.12.1", capsys=capsys) == (
         1,
         "",
@@ -461,3 +461,10 @@ def test_uninstalling_the_selected_version_warns_and_versions_says_so(
     )
     _, out, _ = world.pyv("doctor", capsys=capsys)
     assert "problem: version `3.12' is not installed (set by the global version file)" in out
+
+
+def test_local_without_arguments_prints_every_entry_as_written(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (world.work / ".python-version").write_text("3.12\nmyenv  # a virtualenv\n../x\n")
+    assert world.pyv("local", capsys=capsys) == (0, "3.12\nmyenv\n../x\n", "")
