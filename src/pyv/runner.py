@@ -131,10 +131,40 @@ def execute(
         # (pip's python, a script's subprocesses) is the same version.
         bin_dir = registry.bin_dir(layout, name)
         env["PATH"] = bin_dir + os.pathsep + env.get("PATH", os.defpath)
+    if changes_scripts(argv):
+        _run_then_rehash(layout, [path, *argv[1:]], env)
     try:
         os.execve(path, [path, *argv[1:]], env)
     except OSError as e:
         raise PyvError(f"cannot run {path}: {e.strerror}") from None
+
+
+def changes_scripts(argv: Sequence[str]) -> bool:
+    """``pip install``/``uninstall`` (or ``python -m pip ...``): console scripts come and
+    go, so their shims must follow. The shim applies the same rule in sh."""
+    command, args = os.path.basename(argv[0]), list(argv[1:])
+    is_python = command == "python" or (command.startswith("python") and command[6:7].isdigit())
+    is_pip = command == "pip" or (command.startswith("pip") and command[3:4].isdigit())
+    if is_python:
+        if args[:2] != ["-m", "pip"]:
+            return False
+    elif not is_pip:
+        return False
+    return "install" in args or "uninstall" in args
+
+
+def _run_then_rehash(layout: Layout, argv: list[str], env: dict[str, str]) -> NoReturn:
+    import subprocess
+
+    from pyv import reconcile
+
+    try:
+        status = subprocess.run(argv, env=env, check=False).returncode
+    except OSError as e:
+        raise PyvError(f"cannot run {argv[0]}: {e.strerror}") from None
+    with reconcile.lock(layout, quiet=True):
+        pass  # the lock's reconcile step places the new scripts' shims
+    raise SystemExit(status if status >= 0 else 128 - status)
 
 
 def _is_executable(path: str) -> bool:

@@ -528,3 +528,39 @@ def test_a_shim_linked_into_another_folder_on_path_ends_at_once(world: World) ->
         "pyv: only-here: command not found; the `only-here' command exists in these Python"
         " versions: 3.12.1\n"
     )
+
+
+def test_pyv_exec_pip_install_places_the_new_scripts_shims(world: World) -> None:
+    """As through the shim: `pyv exec pip install X` runs pip as a child, then rehashes."""
+    world.install("3.12.1", ("python3",))
+    bin_dir = world.root / "versions" / "3.12.1" / "bin"
+    pip = bin_dir / "pip"
+    pip.write_text(
+        f"#!/bin/sh\nprintf '#!/bin/sh\\necho new\\n' > '{bin_dir}/new-tool'\n"
+        f"chmod 755 '{bin_dir}/new-tool'\nexit 3\n"
+    )
+    pip.chmod(0o755)
+    (world.root / "version").write_text("3.12.1\n")
+    done = world.run("exec", "pip", "install", "new-tool")
+    assert done.returncode == 3, done.stderr  # pip's own status
+    assert (world.root / "shims" / "new-tool").is_symlink()
+    done = world.run("exec", "pip", "list")  # not an install: exec'd, no rehash needed
+    assert done.returncode == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "changes"),
+    [
+        (["pip", "install", "x"], True),
+        (["pip3.12", "uninstall", "-y", "x"], True),
+        (["python3", "-m", "pip", "install", "x"], True),
+        (["python", "-m", "pip", "list"], False),
+        (["python3", "-c", "install"], False),
+        (["pipx", "install", "x"], False),
+        (["pip", "list"], False),
+    ],
+)
+def test_which_commands_change_console_scripts(argv: list[str], changes: bool) -> None:
+    from pyv import runner
+
+    assert runner.changes_scripts(argv) is changes
