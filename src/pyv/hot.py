@@ -26,9 +26,19 @@ if TYPE_CHECKING:
 
 
 def version_name(layout: Layout, environ: Environ) -> int:
-    """Print the selected installations, ``:``-separated."""
-    print(":".join(runner.names(layout, selection.current(layout, environ))))
-    return 0
+    """Print the selected installations, ``:``-separated; as pyenv does, a missing one
+    is reported and the rest are still printed (and the status is 1)."""
+    chosen = selection.current(layout, environ)
+    status = 0
+    found = []
+    for word, name in runner.resolve(layout, chosen):
+        if name is None:
+            status = report(VersionNotInstalled(word, chosen.origin))
+        else:
+            found.append(name)
+    if found or status == 0:
+        print(":".join(found))
+    return status
 
 
 def version_origin(layout: Layout, environ: Environ) -> int:

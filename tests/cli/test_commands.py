@@ -468,3 +468,13 @@ def test_local_without_arguments_prints_every_entry_as_written(
 ) -> None:
     (world.work / ".python-version").write_text("3.12\nmyenv  # a virtualenv\n../x\n")
     assert world.pyv("local", capsys=capsys) == (0, "3.12\nmyenv\n../x\n", "")
+
+
+def test_version_name_prints_the_installed_ones_of_a_selection_with_a_missing_one(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.install("3.12.1")
+    (world.work / ".python-version").write_text("3.12.1\n3.99.0\n")
+    code, out, err = world.pyv("version-name", capsys=capsys)
+    assert (code, out) == (1, "3.12.1\n")
+    assert err.startswith("pyv: version `3.99.0' is not installed (set by ")

@@ -91,7 +91,7 @@ def test_an_unexpected_error_is_one_line_on_the_hot_and_the_typer_path(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("boom\x1b[2J")
 
-    monkeypatch.setattr(runner, "names", broken)
+    monkeypatch.setattr(runner, "resolve", broken)
     monkeypatch.setattr(registry, "installations", broken)
     line = "pyv: internal error: RuntimeError: boom\\x1b[2J (set PYV_DEBUG=1 for a traceback)\n"
     assert world.pyv("version-name", capsys=capsys) == (1, "", line)  # pyv.hot
@@ -117,7 +117,7 @@ from pyv import runner
 def broken(*args):
     raise LookupError("nobody expected this")
 
-runner.names = broken
+runner.resolve = broken
 from pyv.main import entry
 entry()
 """
