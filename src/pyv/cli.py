@@ -815,20 +815,36 @@ def rehash(quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothin
 @app.command("init")
 def init(
     dash: Optional[str] = typer.Argument(None, metavar="[-]", hidden=True),
-    shell_name: Optional[str] = typer.Argument(None, metavar="[SHELL]", help="bash, zsh or fish."),
+    shell_name: Optional[str] = typer.Argument(
+        None, metavar="[SHELL]", help="bash, zsh, fish or sh."
+    ),
     path_only: bool = typer.Option(False, "--path", help="Only put the shims on PATH."),
     write: bool = typer.Option(False, "--write", help="Save the code to a file to source."),
+    no_push_path: bool = typer.Option(
+        False, "--no-push-path", help="Leave the shims where they are on PATH if they are there."
+    ),
+    no_rehash: bool = typer.Option(
+        False, "--no-rehash", help="Accepted for pyenv's sake: pyv's init never rehashes."
+    ),
+    detect_shell: bool = typer.Option(
+        False, "--detect-shell", help="Print the shell and its start-up files, as KEY=value."
+    ),
 ) -> None:
     """Print the shell code that enables shims and `pyv shell` (eval "$(pyv init -)")."""
     from pyv import shell
 
+    del no_rehash  # pyv's init code runs no pyv at all, so there is nothing to skip
     if dash not in (None, "-"):
         shell_name, dash = dash, None
     layout = _layout()
-    if dash is not None or path_only:
-        _done(hot.init(layout, os.environ, shell_name, path_only=path_only))
-        return
     name = shell.checked(shell_name) if shell_name else shell.detect(os.environ)
+    if detect_shell:
+        sys.stdout.write(shell.detection(name))
+        return
+    if dash is not None or path_only:
+        code = shell.init_code(layout, name, path_only=path_only, push=not no_push_path)
+        sys.stdout.write(code)
+        return
     if write:
         path = shell.write_init(layout, name)
         source = "source" if name == "fish" else "."
@@ -836,11 +852,10 @@ def init(
         _status(f"add this line to your {name} start-up file: {source} {shell.quote(path, name)}")
         return
     if sys.stdout.isatty():
-        rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc", "fish": "~/.config/fish/config.fish"}[name]
         line = "pyv init - fish | source" if name == "fish" else f'eval "$(pyv init - {name})"'
-        _status(f"add this line to {rc}:", f"    {line}")
+        _status(f"add this line to {shell.RC_FILES[name]}:", f"    {line}")
         return
-    sys.stdout.write(shell.init_code(layout, name))
+    sys.stdout.write(shell.init_code(layout, name, push=not no_push_path))
 
 
 @app.command("shell")

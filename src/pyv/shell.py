@@ -15,7 +15,14 @@ from pyv import shims
 from pyv.errors import UsageError
 from pyv.paths import Layout
 
-SHELLS = ("bash", "zsh", "fish")
+SHELLS = ("bash", "zsh", "fish", "sh")
+_ALIASES = {"dash": "sh", "ash": "sh", "ksh": "sh"}  # POSIX shells: sh's code
+RC_FILES = {
+    "bash": "~/.bashrc",
+    "zsh": "~/.zshrc",
+    "fish": "~/.config/fish/config.fish",
+    "sh": "~/.profile",
+}
 _BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+:,./-_")
 
 TYPE_CHECKING = False
@@ -28,21 +35,24 @@ def detect(environ: Mapping[str, str]) -> str:
     try:
         with open(f"/proc/{os.getppid()}/comm", encoding="utf-8") as f:
             parent = f.read().strip().lstrip("-")
+        parent = _ALIASES.get(parent, parent)
         if parent in SHELLS:
             return parent
     except OSError:
         pass
     shell = os.path.basename(environ.get("SHELL", ""))
+    shell = _ALIASES.get(shell, shell)
     if shell in SHELLS:
         return shell
     raise UsageError(
         f"cannot tell which shell this is ({shell or 'SHELL is not set'})",
-        hint="name it: pyv init - bash|zsh|fish",
+        hint="name it: pyv init - bash|zsh|fish|sh",
     )
 
 
 def checked(shell: str) -> str:
-    """``shell`` if pyv supports it, else a usage error."""
+    """``shell`` if pyv supports it (dash and ksh as sh), else a usage error."""
+    shell = _ALIASES.get(shell, shell)
     if shell not in SHELLS:
         raise UsageError(f"unsupported shell `{shell}'; pyv supports {', '.join(SHELLS)}")
     return shell
@@ -65,10 +75,42 @@ def _pyv(shell: str) -> str:
     return " ".join(quote(part, shell) for part in shims.pyv_command())
 
 
-def path_code(layout: Layout, shell: str) -> str:
-    """Code that puts the shims folder first on PATH exactly once."""
+def path_code(layout: Layout, shell: str, *, push: bool = True) -> str:
+    """Code that puts the shims folder first on PATH exactly once (``push`` False: only
+    where it is not on PATH yet, pyenv's ``--no-push-path``)."""
     root = quote(layout.root, shell)
     folder = quote(layout.shims, shell)
+    if not push:
+        if shell == "fish":
+            return (
+                f"set -gx PYV_ROOT {root}\n"
+                f"contains -- {folder} $PATH; or set -gx PATH {folder} $PATH\n"
+            )
+        return (
+            f"export PYV_ROOT={root}\n"
+            f"__pyv_shims={folder}\n"
+            'case ":${PATH}:" in\n'
+            '    *:"$__pyv_shims":*) ;;\n'
+            '    *) export PATH="$__pyv_shims${PATH:+:$PATH}" ;;\n'
+            "esac\n"
+            "unset __pyv_shims\n"
+        )
+    if shell == "sh":  # POSIX: no ${var//pattern}; walk PATH's entries instead
+        return (
+            f"export PYV_ROOT={root}\n"
+            f"__pyv_shims={folder}\n"
+            "__pyv_rest=${PATH}:\n"
+            "__pyv_path=\n"
+            'while [ -n "$__pyv_rest" ]; do\n'
+            "    __pyv_entry=${__pyv_rest%%:*}\n"
+            "    __pyv_rest=${__pyv_rest#*:}\n"
+            '    if [ -n "$__pyv_entry" ] && [ "$__pyv_entry" != "$__pyv_shims" ]; then\n'
+            "        __pyv_path=${__pyv_path:+$__pyv_path:}$__pyv_entry\n"
+            "    fi\n"
+            "done\n"
+            'export PATH="$__pyv_shims${__pyv_path:+:$__pyv_path}"\n'
+            "unset __pyv_rest __pyv_entry __pyv_path __pyv_shims\n"
+        )
     if shell == "fish":
         return (
             f"set -gx PYV_ROOT {root}\n"
@@ -110,8 +152,8 @@ def function_code(shell: str) -> str:
         "pyv() {\n"
         '    if [ "${1:-}" = shell ] && [ "$#" -gt 1 ]; then\n'
         "        shift\n"
-        "        local __pyv_code\n"
-        f'        __pyv_code=$({pyv} sh-shell --shell {shell} "$@") || return $?\n'
+        + ("        local __pyv_code\n" if shell != "sh" else "")
+        + f'        __pyv_code=$({pyv} sh-shell --shell {shell} "$@") || return $?\n'
         '        eval "$__pyv_code"\n'
         "    else\n"
         f'        {pyv} "$@"\n'
@@ -120,10 +162,18 @@ def function_code(shell: str) -> str:
     )
 
 
-def init_code(layout: Layout, shell: str, *, path_only: bool = False) -> str:
+def init_code(layout: Layout, shell: str, *, path_only: bool = False, push: bool = True) -> str:
     """Everything ``pyv init -`` prints for ``shell``."""
-    code = path_code(layout, shell)
+    code = path_code(layout, shell, push=push)
     return code if path_only else code + function_code(shell)
+
+
+def detection(shell: str) -> str:
+    """What ``pyv init --detect-shell`` prints, as pyenv's does: KEY=value lines."""
+    profile = {"bash": "~/.bash_profile", "zsh": "~/.zprofile"}.get(shell, "~/.profile")
+    return (
+        f"PYV_SHELL_DETECT={shell}\nPYV_PROFILE_DETECT={profile}\nPYV_RC_DETECT={RC_FILES[shell]}\n"
+    )
 
 
 def shell_code(shell: str, version: str | None) -> str:

@@ -122,7 +122,7 @@ def test_init_detects_the_shell_from_shell_variable(versions: World) -> None:
 def test_init_refuses_an_unknown_shell(versions: World) -> None:
     done = versions.run("init", "-", "tcsh")
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == "pyv: unsupported shell `tcsh'; pyv supports bash, zsh, fish\n"
+    assert done.stderr == "pyv: unsupported shell `tcsh'; pyv supports bash, zsh, fish, sh\n"
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -243,3 +243,52 @@ def test_the_readmes_quick_start_line_works_in_a_fresh_home(versions: World) -> 
         "3.12.3 python3 --version",
         str(world.root / "shims" / "python3"),
     ]
+
+
+def test_init_for_sh_works_under_dash_for_a_profile(versions: World) -> None:
+    """`eval "$(pyv init -)"` in ~/.profile, read by dash: no bash-only syntax."""
+    world = versions
+    dash = need("dash")
+    code = init_code(world, "sh")
+    shims = str(world.root / "shims")
+    script = f'{code}\necho "$PATH"\npyv shell 3.11.7\necho "$PYV_VERSION"\npython3 --version\n'
+    done = subprocess.run(
+        [dash, "-c", script],
+        env=world.env(PATH=f"/usr/bin:{shims}:/bin", PWD=str(world.work)),
+        cwd=world.work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"{shims}:/usr/bin:/bin",  # first, and only once
+        "3.11.7",
+        "3.11.7 python3 --version",
+    ]
+
+
+def test_init_flags_people_have_in_their_rc_files(versions: World) -> None:
+    world = versions
+    bash = need("bash")
+    shims = str(world.root / "shims")
+    for args in (["-", "--no-rehash", "bash"], ["-", "--no-push-path", "bash"], ["--path"]):
+        done = world.run("init", *args)
+        assert done.returncode == 0, (args, done.stderr)
+    kept = world.run("init", "-", "--no-push-path", "--no-rehash", "bash").stdout
+    for before, after in (
+        (f"/usr/bin:{shims}:/bin", f"/usr/bin:{shims}:/bin"),
+        ("/usr/bin:/bin", f"{shims}:/usr/bin:/bin"),
+    ):
+        done = subprocess.run(
+            [bash, "-c", f'{kept}\necho "$PATH"'],
+            env=world.env(PATH=before),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert done.stdout == f"{after}\n"
+    detected = world.run("init", "--detect-shell", "zsh")
+    assert detected.stdout == (
+        "PYV_SHELL_DETECT=zsh\nPYV_PROFILE_DETECT=~/.zprofile\nPYV_RC_DETECT=~/.zshrc\n"
+    )
