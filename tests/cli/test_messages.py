@@ -74,9 +74,9 @@ def test_a_pyv_root_with_escape_sequences_is_refused_on_one_line(world: World) -
 
 
 def test_status_lines_are_escaped_too(capsys: Capture) -> None:
-    from pyv import cli
+    from pyv import commands
 
-    cli._status(f"linked {EVIL}", "second line")
+    commands.tell(f"linked {EVIL}", "second line")
     assert message_lines(capsys.readouterr().err) == [f"linked {SHOWN}", "second line"]
 
 
