@@ -796,7 +796,7 @@ def test_a_catalog_url_is_kept_for_offline_use_and_for_a_server_that_is_down(
     code, out, err = world.pyv("install", "--list", capsys=capsys)
     assert (code, out) == (0, "3.12.3 (installed)\n")
     assert err == (
-        f"pyv: warning: cannot download the catalog {url} after 1 tries: HTTP 503;"
+        f"pyv: warning: cannot download the catalog {url} after 1 try: HTTP 503;"
         " using the copy fetched before\n"
     )
 

@@ -260,9 +260,8 @@ def _with_retries(
             except httpx.HTTPError as e:
                 raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
             if tries == retries:
-                raise DownloadError(
-                    f"cannot download {name} after {retries + 1} tries: {reason}{_via(url)}"
-                )
+                times = f"{retries + 1} tries" if retries else "1 try"
+                raise DownloadError(f"cannot download {name} after {times}: {reason}{_via(url)}")
             delay = min(BACKOFF * 2**tries, 8.0)
             say(f"pyv: {name}: {reason}; retrying in {delay:.1f} s")
             time.sleep(delay)
