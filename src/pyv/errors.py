@@ -10,11 +10,12 @@
     └── RegistryError           the versions folder cannot be changed as asked
 
 Only this module knows how a message becomes text on stderr (``say``, ``warn``,
-``report``, ``internal``), so the fast path and the typer CLI print the same thing, and
-every message is one line with its control characters escaped: a path or a word read
-from a file or the command line cannot move the cursor, retitle or clear the terminal,
-or forge a second line. Anything else that escapes is a bug, reported as one line too,
-with ``PYV_DEBUG=1`` for its traceback. Stdlib only: the hot commands import it.
+``report``, ``internal``; ``show_with`` hands the lines to an install's display, which
+draws them above its progress lines), so the fast path and the typer CLI print the same
+thing, and every message is one line with its control characters escaped: a path or a
+word read from a file or the command line cannot move the cursor, retitle or clear the
+terminal, or forge a second line. Anything else that escapes is a bug, reported as one
+line too, with ``PYV_DEBUG=1`` for its traceback. Stdlib only: the hot commands import it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -110,9 +111,23 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+_shown_by: list[Callable[[str], None]] = []  # the display of progress lines, while one is up
+
+
 def say(message: str) -> None:
-    """Print ``message`` on stderr as one line (see :func:`one_line`)."""
-    print(one_line(message), file=sys.stderr)
+    """Print ``message`` on stderr as one line (see :func:`one_line`), above the
+    progress lines of an install if they are on the screen."""
+    line = one_line(message)
+    if _shown_by:
+        _shown_by[-1](line)
+    else:
+        print(line, file=sys.stderr)
+
+
+def show_with(display: Callable[[str], None] | None) -> None:
+    """Give every line said from now on to ``display`` (which draws it above its progress
+    lines), or with None, print them on stderr again."""
+    _shown_by[:] = [display] if display else []
 
 
 def warn(message: str) -> None:

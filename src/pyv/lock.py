@@ -2,7 +2,8 @@
 
 pyv takes it around every change to ``versions/`` (the registry lock) and around each
 download into the cache. The kernel drops a lock when its holder dies, however it dies,
-so a killed pyv never leaves a lock behind.
+so a killed pyv never leaves a lock behind. The holder writes its pid into the file, so
+that a process waiting for it can say whom it waits for.
 
 Not the filelock package: pyv runs on POSIX only (its shims are sh), where a lock is
 one ``flock`` call, and filelock 4 imports logging, decimal, inspect and secrets, 8 ms
@@ -11,6 +12,7 @@ of every ``pyv install``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -46,15 +48,29 @@ class FileLock:
                     if deadline is not None and time.monotonic() >= deadline:
                         raise Timeout(self.path) from None
                     time.sleep(POLL)
+            with contextlib.suppress(OSError):  # a full disk: the lock is held all the same
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
         except BaseException:
             os.close(fd)
             raise
         self.fd = fd
 
+    def holder(self) -> int | None:
+        """The pid of the process that holds the lock, as it wrote it (None if unknown)."""
+        try:
+            with open(self.path, "rb") as f:
+                text = f.read(20).strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
     def release(self) -> None:
         """Let the lock go (closing the file releases it)."""
         if self.fd is not None:
             fd, self.fd = self.fd, None
+            with contextlib.suppress(OSError):  # while held: the next holder's pid is not ours
+                os.ftruncate(fd, 0)
             os.close(fd)
 
     def __enter__(self) -> FileLock:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 from pyv import atomic, registry, shims
 from pyv.errors import RegistryError, say
@@ -31,7 +32,7 @@ from pyv.paths import Layout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from contextlib import AbstractContextManager
 
 
@@ -61,31 +62,55 @@ class Repairs:
         return out
 
 
-def lock(layout: Layout, *, quiet: bool = False) -> AbstractContextManager[Repairs]:
-    """Hold the registry lock, waiting (and saying so) while another pyv process holds
-    it; repair on the way in (the context value says what) and update on the way out."""
+_IN_THIS_PROCESS: dict[str, threading.Lock] = {}  # by lock file: one holder per process
+_LOCKS_GUARD = threading.Lock()
+
+
+def lock(
+    layout: Layout, *, quiet: bool = False, queued: Callable[[], None] | None = None
+) -> AbstractContextManager[Repairs]:
+    """Hold the registry lock, waiting (and saying so, with its pid) while another pyv
+    process holds it; repair on the way in (the context value says what) and update on
+    the way out. Threads of this process (the installs of one command) take turns
+    without a word: ``queued`` is called if this one has to wait for the lock at all."""
     import contextlib
 
     from pyv.lock import FileLock, Timeout
 
+    with _LOCKS_GUARD:
+        in_process = _IN_THIS_PROCESS.setdefault(layout.lock, threading.Lock())
+
     @contextlib.contextmanager
     def held() -> Iterator[Repairs]:
-        os.makedirs(layout.root, exist_ok=True)
-        file_lock = FileLock(layout.lock)
+        # Before the flock: a thread waiting for another thread's flock would take it
+        # for another process's, and say so.
+        if not in_process.acquire(blocking=False):
+            if queued:
+                queued()
+            in_process.acquire()
         try:
-            file_lock.acquire(timeout=0.2)
-        except Timeout:
-            if not quiet:
-                say("pyv: waiting for another pyv process to finish")
+            os.makedirs(layout.root, exist_ok=True)
+            file_lock = FileLock(layout.lock)
             try:
-                file_lock.acquire(timeout=900)
+                file_lock.acquire(timeout=0.2)
             except Timeout:
-                raise RegistryError(f"{layout.lock} is still locked after 15 minutes") from None
-        try:
-            yield run(layout)
-            run(layout)
+                if queued:
+                    queued()
+                if not quiet:
+                    pid = file_lock.holder()
+                    which = f" (pid {pid})" if pid else ""
+                    say(f"pyv: waiting for another pyv process{which} to finish")
+                try:
+                    file_lock.acquire(timeout=900)
+                except Timeout:
+                    raise RegistryError(f"{layout.lock} is still locked after 15 minutes") from None
+            try:
+                yield run(layout)
+                run(layout)
+            finally:
+                file_lock.release()
         finally:
-            file_lock.release()
+            in_process.release()
 
     return held()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from pyv.builds import preflight
 from tests.builds.conftest import Sources
 from tests.conftest import World
 from tests.install.conftest import Server, installed, leftovers
+from tests.terminal import Screen, run_in_terminal
 
 Capture = pytest.CaptureFixture[str]
 
@@ -33,6 +35,8 @@ def test_a_version_with_no_prebuilt_is_built_from_source(
     assert code == 0, err
     assert err.splitlines() == [
         "no prebuilt 3.11.2 for linux-x86_64-gnu: building from source, about 3 minutes",
+        "3.11.2: downloading",
+        "3.11.2: unpacking",
         "3.11.2: configuring",
         "3.11.2: compiling",
         "3.11.2: installing",
@@ -232,25 +236,20 @@ def test_a_root_with_a_space_cannot_hold_a_build(
 def test_a_terminal_sees_each_phase_on_one_line_with_the_compile_percentage(
     sources: Sources, world: World
 ) -> None:
-    import shlex
-    import shutil
-
-    script = shutil.which("script")
-    if script is None:
-        pytest.skip("util-linux `script` (to give pyv a terminal) is not installed")
     sources.add("3.11.2")
     # --force: a real process, so the preflight looks at this machine; it may lack headers
-    command = shlex.join([sys.executable, "-m", "pyv", "install", "--force", "3.11.2"])
-    done = subprocess.run(
-        [script, "-qec", command, "/dev/null"],
-        env=world.env(PWD=str(world.work), PYV_ROOT=str(world.root)),
-        cwd=world.work,
-        capture_output=True,
-        check=False,
-        timeout=60,
+    command = [sys.executable, "-m", "pyv", "install", "--force", "3.11.2"]
+    code, output = run_in_terminal(
+        command, env=world.env(PWD=str(world.work), PYV_ROOT=str(world.root)), cwd=world.work
     )
-    screen = done.stdout.decode()  # as bytes: text mode would turn each \r into \n
-    assert done.returncode == 0, screen
-    for shown in ("3.11.2: configuring", "3.11.2: compiling  50%", "3.11.2: compiling  99%"):
-        assert f"\r\x1b[K{shown}" in screen, screen
-    assert "\r\x1b[K3.11.2: checking\r\x1b[Kinstalled 3.11.2\r\n" in screen, repr(screen)
+    text = output.decode()
+    assert code == 0, text
+    shown = ["downloading", "unpacking", "configuring", "compiling  50%", "compiling  99%"]
+    shown += ["installing", "checking"]
+    at = [text.find(f"3.11.2: {phase}") for phase in shown]
+    assert -1 not in at and at == sorted(at), text  # each in its turn
+    screen = Screen(output)
+    lines = screen.lines()
+    assert len(lines) == 2 and lines[0].startswith("no prebuilt 3.11.2 for "), lines
+    assert re.fullmatch(r"installed 3\.11\.2 in \d+(\.\d)? s", lines[1]), lines
+    assert screen.at_a_clean_line()

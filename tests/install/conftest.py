@@ -27,8 +27,9 @@ ENDLESS = 64 << 20  # what "endless" sends at most, so that a pyv without a limi
 PORTAL = b"<html><body>Please sign in to the hotel's network.</body></html>\n"
 
 
-def fake_python(version: str, variant: str = "") -> bytes:
-    """bin/python3 of a fake build: answers pyv's probe as that version would."""
+def fake_python(version: str, variant: str = "", delay: float = 0) -> bytes:
+    """bin/python3 of a fake build: answers pyv's probe as that version would (after
+    ``delay`` seconds)."""
     release, pre = version, ""
     for level, word in (("rc", "candidate"), ("b", "beta"), ("a", "alpha")):
         if level in version:
@@ -39,7 +40,8 @@ def fake_python(version: str, variant: str = "") -> bytes:
         pre = "final\n0"
     lines = ["CPython", release, *pre.split("\n"), "1" if "t" in variant else "0", "0"]
     body = "".join(f"{line}\\n" for line in lines)
-    return f'#!/bin/sh\nprintf \'{body}\'\ncd "$(dirname "$0")/.." && pwd\n'.encode()
+    wait = f"sleep {delay}\n" if delay else ""
+    return f'#!/bin/sh\n{wait}printf \'{body}\'\ncd "$(dirname "$0")/.." && pwd\n'.encode()
 
 
 def member(
@@ -68,12 +70,14 @@ def build_archive(
     top: str = "python",
     extra: Callable[[tarfile.TarFile], None] | None = None,
     padding: int = 0,
+    probe_delay: float = 0,
 ) -> bytes:
-    """A .tar.gz in the install_only layout (``top`` = python/install for a full one)."""
+    """A .tar.gz in the install_only layout (``top`` = python/install for a full one),
+    whose bin/python3 takes ``probe_delay`` seconds to answer pyv's probe."""
     buf = io.BytesIO()
     minor = ".".join(version.split(".")[:2])
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        member(tar, f"{top}/bin/python3", fake_python(version, variant), 0o755)
+        member(tar, f"{top}/bin/python3", fake_python(version, variant, probe_delay), 0o755)
         member(tar, f"{top}/bin/python{minor}", b"#!/bin/sh\necho real\n", 0o755)
         member(tar, f"{top}/bin/pip3", b"#!/bin/sh\necho pip\n", 0o755)
         sysconfig = b"build_time_vars = {'prefix': '/install', 'LIBDIR': '/install/lib'}\n"
@@ -90,9 +94,10 @@ def build_archive(
 @dataclass
 class Server:
     """Files by URL path, and faults to play per path: "500", "429", "drop", "slow", "404",
-    "gzip-label"; "endless" (no Content-Length, and the file again and again), "long" (more
-    than its Content-Length), "short" (no Content-Length, half the file), "portal" (a 200
-    with an HTML page, as a captive portal answers).
+    "gzip-label", "throttle" (the file in twenty pieces over a second); "endless" (no
+    Content-Length, and the file again and again), "long" (more than its Content-Length),
+    "short" (no Content-Length, half the file), "portal" (a 200 with an HTML page, as a
+    captive portal answers).
 
     It is also a forward proxy: a request for ``http://any.host/path`` is served as
     ``/path`` (and recorded whole). ``https(cert, key)`` adds a TLS listener.
@@ -172,12 +177,25 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 return
+            if fault == "throttle":
+                self.throttled(body)
+                return
             if fault == "slow":
                 self.wfile.write(body[:1024])
                 self.wfile.flush()
                 time.sleep(2.0)
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body[1024:] if fault == "slow" else body)
+
+        def throttled(self, body: bytes) -> None:
+            """``body`` at about a twentieth a tick: a second for the whole, as a slow
+            network sends it, so that a display has time to show the download."""
+            step = max(1, -(-len(body) // 20))
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for start in range(0, len(body), step):
+                    self.wfile.write(body[start : start + step])
+                    self.wfile.flush()
+                    time.sleep(0.05)
 
         def unannounced(self, data: bytes, fault: str) -> None:
             """A 200 that is not the file; but for the portal's page, without Content-Length

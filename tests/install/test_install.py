@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from tests.install.conftest import (
     member,
     tar_gz,
 )
+from tests.terminal import Screen, run_in_terminal
 
 Capture = pytest.CaptureFixture[str]
 
@@ -571,38 +573,28 @@ def test_a_forced_reinstall_cut_short_between_its_renames_loses_nothing(
     assert leftovers(world) == []
 
 
-def test_a_terminal_gets_a_progress_bar(builds: Builds, world: World) -> None:
-    import shlex
-    import shutil
-
-    script = shutil.which("script")
-    if script is None:
-        pytest.skip("util-linux `script` (to give pyv a terminal) is not installed")
-    builds.add("3.12.3", build_archive("3.12.3", padding=3_000_000))
+def test_a_terminal_sees_the_download_then_each_phase_then_the_result(
+    builds: Builds, world: World
+) -> None:
+    path = builds.add("3.12.3", build_archive("3.12.3", padding=3_000_000, probe_delay=0.3))
+    builds.server.faults[path] = ["throttle"]
     env = world.env(PWD=str(world.work))
-    command = shlex.join([sys.executable, "-m", "pyv", "install", "3.12"])
-    done = subprocess.run(
-        [script, "-qec", command, "/dev/null"],
-        env=env,
-        cwd=world.work,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout
-    assert "3.12.3:" in done.stdout and "B/s" in done.stdout  # tqdm's bar, with its rate
-    assert "installed 3.12.3" in done.stdout
-    quiet = subprocess.run(
-        [script, "-qec", command.replace("install", "install -q --force"), "/dev/null"],
-        env=env,
-        cwd=world.work,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert (quiet.returncode, quiet.stdout) == (0, "")
+    command = [sys.executable, "-m", "pyv", "install", "3.12"]
+    code, output = run_in_terminal(command, env=env, cwd=world.work)
+    assert code == 0, output
+    text = output.decode()
+    transfer = r" +\d+%  [\d.]+/[\d.]+ [kM]B  [\d.]+ [kM]B/s"  # done, of the size, speed
+    assert re.search(r"3\.12\.3: downloading" + transfer, text), text
+    # Past the download, the line says what it is doing instead of freezing at 99%.
+    after = text[text.rindex("3.12.3: downloading") :]
+    assert after.index("3.12.3: unpacking") < after.index("3.12.3: checking"), text
+    screen = Screen(output)
+    assert len(screen.lines()) == 1, screen.lines()
+    assert re.fullmatch(r"installed 3\.12\.3 in \d+(\.\d)? s", screen.lines()[0])
+    assert screen.at_a_clean_line()
+    builds.server.faults[path] = ["throttle"]
+    quiet = [*command[:-1], "-q", "--force", "3.12"]
+    assert run_in_terminal(quiet, env=env, cwd=world.work) == (0, b"")
 
 
 def test_a_refused_connection_is_retried_then_one_line(
@@ -796,7 +788,7 @@ def test_a_catalog_url_is_kept_for_offline_use_and_for_a_server_that_is_down(
     code, out, err = world.pyv("install", "--list", capsys=capsys)
     assert (code, out) == (0, "3.12.3 (installed)\n")
     assert err == (
-        f"pyv: warning: cannot download the catalog {url} after 1 tries: HTTP 503;"
+        f"pyv: warning: cannot download the catalog {url} after 1 try: HTTP 503;"
         " using the copy fetched before\n"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -61,3 +62,19 @@ def test_a_killed_holder_leaves_the_lock_free(tmp_path: Path) -> None:
     lock = FileLock(path)
     lock.acquire(timeout=5)
     lock.release()
+
+
+def test_the_holder_is_known_by_its_pid_while_it_holds_the_lock(tmp_path: Path) -> None:
+    path = str(tmp_path / ".lock")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, path], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert FileLock(path).holder() == holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    with FileLock(path) as mine:
+        assert mine.holder() == os.getpid()
+    assert FileLock(path).holder() is None  # let go: nobody holds it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -187,7 +188,32 @@ def test_a_second_writer_waits_for_the_lock(
         holder.wait()
         holder.stdout.close()
     assert waited > 0.5  # the holder kept it for a second after saying "held"
-    assert "waiting for another pyv process" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"pyv: waiting for another pyv process (pid {holder.pid}) to finish\n"
+    )
+
+
+def test_threads_of_one_process_take_turns_without_a_word(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.root.mkdir()
+    held = threading.Event()
+    queued: list[str] = []
+
+    def first() -> None:
+        with reconcile.lock(world.layout):
+            held.set()
+            time.sleep(0.6)  # three times as long as a wait pyv says nothing of
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert held.wait(10)
+    start = time.monotonic()
+    with reconcile.lock(world.layout, queued=lambda: queued.append("queued")):
+        waited = time.monotonic() - start
+    thread.join()
+    assert waited > 0.3 and queued  # it did wait, and could show that it does
+    assert capsys.readouterr().err == ""
 
 
 def test_receipts_carry_the_facts(world: World) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -43,48 +42,6 @@ UPSTREAM = "https://github.com/astral-sh/python-build-standalone/releases/downlo
 CHUNK = 1 << 20
 BACKOFF = 0.25  # seconds before the first retry; doubled each time, at most 8
 MAX_DOWNLOAD_MB = 1000  # the most pyv takes from a server that does not say the size
-
-
-class ProgressBars:
-    """One tqdm bar per concurrent download (size, rate, ETA), only on a terminal."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.bars: list[Any] = []
-
-    def maker(self, label: str, position: int) -> Any:
-        if not self.enabled:
-            return None
-        import shutil
-
-        from tqdm import tqdm
-
-        # A terminal that reports no size (0x0) would get no bar at all.
-        size = shutil.get_terminal_size((80, 24))
-        width, height = size.columns or 80, size.lines or 24
-
-        def start(have: int, total: int | None) -> Any:
-            bar = tqdm(
-                total=total,
-                initial=have,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=label,
-                position=position,
-                file=sys.stderr,
-                leave=False,
-                ncols=width,
-                nrows=height,
-            )
-            self.bars.append(bar)
-            return bar.update
-
-        return start
-
-    def close(self) -> None:
-        for bar in self.bars:
-            bar.close()
 
 
 class DownloadError(PyvError):
@@ -260,9 +217,8 @@ def _with_retries(
             except httpx.HTTPError as e:
                 raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
             if tries == retries:
-                raise DownloadError(
-                    f"cannot download {name} after {retries + 1} tries: {reason}{_via(url)}"
-                )
+                times = f"{retries + 1} tries" if retries else "1 try"
+                raise DownloadError(f"cannot download {name} after {times}: {reason}{_via(url)}")
             delay = min(BACKOFF * 2**tries, 8.0)
             say(f"pyv: {name}: {reason}; retrying in {delay:.1f} s")
             time.sleep(delay)

@@ -17,13 +17,15 @@ folder or finishes those.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pyv import interpreter, reconcile, registry
-from pyv.builds import diskspace, download, preflight, source
+from pyv.builds import diskspace, display, download, preflight, source
 from pyv.builds.archive import ArchiveError
 from pyv.builds.catalog import Build
 from pyv.builds.source import SourceBuild
@@ -42,9 +44,10 @@ def install(
     environ: Mapping[str, str],
     force: bool = False,
     offline: bool = False,
-    progress: Any = None,
+    line: display.Line | None = None,
 ) -> bool:
-    """Install ``build``; False if it was installed already (and not ``force``)."""
+    """Install ``build``, showing its phases on ``line``; False if it was installed
+    already (and not ``force``)."""
     if not force and build.name in registry.names(layout):
         with reconcile.lock(layout):  # its reconcile step repairs what a crash left undone
             return False
@@ -54,7 +57,7 @@ def install(
         cache=layout.cache,
         environ=environ,
         offline=offline,
-        progress=progress,
+        progress=line.downloading if line else None,
         unpack_in=layout.root,
     )
     receipt = {
@@ -67,7 +70,13 @@ def install(
     }
     try:
         return install_archive(
-            layout, archive, build.name, receipt, force=force, implementation=build.implementation
+            layout,
+            archive,
+            build.name,
+            receipt,
+            force=force,
+            implementation=build.implementation,
+            line=line,
         )
     except NotRunnable:
         from pyv import platforms
@@ -89,21 +98,27 @@ def install_archive(
     *,
     force: bool = False,
     implementation: str = "cpython",
+    line: display.Line | None = None,
 ) -> bool:
-    """Install a verified archive as ``name`` (under the lock; see the module docstring)."""
-    with reconcile.lock(layout), registry.scratch(layout, "install") as staged:
+    """Install a verified archive as ``name`` (under the lock; see the module docstring),
+    showing its phases on ``line``."""
+    phase = line.set if line else _no_phase
+    queued = functools.partial(phase, "queued")
+    with reconcile.lock(layout, queued=queued), registry.scratch(layout, "install") as staged:
         if name in registry.names(layout) and not force:
             return False
         prefix = os.path.join(layout.versions, name)
+        phase("unpack")
         if implementation == "cpython":
             with diskspace.unpacking(archive, layout.root):
                 extract(archive, staged)
+            phase("check")
             # The interpreter starts while the files are fixed; it reads none of them.
             probe = interpreter.start_probe(os.path.join(staged, "bin", "python3"))
             finish(staged, prefix)
             found = _probed(probe, archive)
         else:
-            found = _unpack_other(archive, staged, implementation, layout.root, prefix)
+            found = _unpack_other(archive, staged, implementation, layout.root, prefix, phase)
         if found.name != name.partition("+")[0]:
             raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
         receipt = {**receipt, "python_version": found.python_version}
@@ -127,7 +142,12 @@ def install_unnamed(
 
 
 def _unpack_other(
-    archive: str, staged: str, implementation: str, root: str, prefix: str
+    archive: str,
+    staged: str,
+    implementation: str,
+    root: str,
+    prefix: str,
+    phase: Callable[[str], None],
 ) -> interpreter.Interpreter:
     """Unpack a PyPy or GraalPy archive into ``staged``, give its bin the usual names
     (python, python3, python3.X, pip and the implementation's own), make sure it has
@@ -136,6 +156,7 @@ def _unpack_other(
 
     with diskspace.unpacking(archive, root):
         implementations.extract(archive, staged, implementation)
+    phase("check")
     found = _probed(interpreter.start_probe(_first_python(staged, implementation)), archive)
     if found.implementation != implementation:
         name = os.path.basename(archive)
@@ -185,14 +206,16 @@ def install_builds(
     jobs: int = download.JOBS,
     patches: Sequence[str] = (),
 ) -> int:
-    """Install ``builds``, downloading ``jobs`` at once with a progress bar each on a
-    terminal (source builds compile one at a time); say how each went on stderr, in
-    order (only errors with ``quiet``); return 1 if any failed."""
-    bars = download.ProgressBars(quiet)
+    """Install ``builds``, downloading ``jobs`` at once, each on its line of the display
+    (source builds compile one at a time); say how each went on stderr, in order (only
+    errors with ``quiet``); return 1 if any failed."""
+    shown = display.Display(quiet=quiet)
+    lines = [shown.line(b.name, steps=isinstance(b, SourceBuild)) for b in builds]
 
-    def one(numbered: tuple[int, Build | SourceBuild]) -> tuple[str, bool | PyvError]:
+    def one(numbered: tuple[int, Build | SourceBuild]) -> PyvError | None:
         position, build = numbered
-        progress = bars.maker(build.name, position)
+        line = lines[position]
+        line.start()
         try:
             if isinstance(build, SourceBuild):
                 new = install_source(
@@ -202,27 +225,28 @@ def install_builds(
                     force=force,
                     offline=offline,
                     quiet=quiet,
-                    progress=progress,
+                    line=line,
                     patches=patches,
                 )
             else:
                 new = install(
-                    layout, build, environ=environ, force=force, offline=offline, progress=progress
+                    layout, build, environ=environ, force=force, offline=offline, line=line
                 )
         except PyvError as e:
-            return build.name, e
-        return build.name, new
+            line.set("failed")
+            return e
+        # Shown at once; it leaves the display once the versions above it have.
+        line.finish(
+            f"installed {build.name}" if new else f"{build.name} is installed already", timed=new
+        )
+        return None
 
     failed = 0
-    try:
-        for name, outcome in _each(one, list(enumerate(builds)), jobs):
-            if isinstance(outcome, PyvError):
-                failed = report(outcome)
-            elif not quiet:
-                done = "installed {}" if outcome else "{} is installed already"
-                say(done.format(name))
-    finally:
-        bars.close()
+    with shown:
+        for line, error in zip(lines, _each(one, list(enumerate(builds)), jobs)):
+            if error:
+                failed = report(error)  # in its turn: the lines below wait for it
+                line.finish("")
     return failed
 
 
@@ -239,12 +263,13 @@ def install_source(
     force: bool = False,
     offline: bool = False,
     quiet: bool = False,
-    progress: Any = None,
+    line: display.Line | None = None,
     patches: Sequence[str] = (),
 ) -> bool:
-    """Build a python.org source release and install it; False if it was installed
-    already (and not ``force``). ``force`` also builds on a system the preflight finds
-    lacking, and installs a build that misses some of source.CHECKED, with a warning."""
+    """Build a python.org source release and install it, showing its phases on ``line``;
+    False if it was installed already (and not ``force``). ``force`` also builds on a
+    system the preflight finds lacking, and installs a build that misses some of
+    source.CHECKED, with a warning."""
     name = build.name
     if not force and name in registry.names(layout):
         with reconcile.lock(layout):  # its reconcile step repairs what a crash left undone
@@ -265,28 +290,27 @@ def install_source(
         warn(f"{refusal}; building anyway (--force)")
     if not quiet:
         say(_announcement(build, environ))
+    progress = line.downloading if line else None
     tarball, sha256, url = _fetch_source(build, layout, environ, offline, progress)
-    show = _phases(name, quiet)
+    phase = line.set if line else _no_phase
     log = source.log_path(layout.cache, name)
-    with _ONE_BUILD_AT_A_TIME, registry.scratch(layout, "build") as work:
+    with _build_turn(phase), registry.scratch(layout, "build") as work:
         # Built outside the lock: a build takes minutes, and the scratch folder carries
         # this process's pid, so no other pyv's reconcile step removes it meanwhile.
         tree_root = os.path.join(work, "src")
         os.mkdir(tree_root)
+        phase("unpack")
         with diskspace.unpacking(tarball, layout.root):
             tree = source.unpack(tarball, tree_root, build.release.version)
         source.apply_patches(tree, list(patches), log)
         configure = source.configure_args(build.release_tuple, build.variant, prefix, environ)
         dest = os.path.join(work, "dest")
-        try:
-            source.Build(name, tree, dest, log, show).run(
-                configure, source.make_args(environ), environ
-            )
-            show("check", None)
-            staged = dest + prefix
-            _check_built(staged, build, force=force)
-        finally:
-            show("", None)
+        source.Build(name, tree, dest, log, phase).run(
+            configure, source.make_args(environ), environ
+        )
+        phase("check")
+        staged = dest + prefix
+        _check_built(staged, build, force=force)
         receipt = {
             "name": name,
             "implementation": "cpython",
@@ -305,6 +329,22 @@ def install_source(
             else:
                 registry.commit(layout, staged, name)
     return True
+
+
+@contextlib.contextmanager
+def _build_turn(phase: Callable[[str], None]) -> Iterator[None]:
+    """Hold _ONE_BUILD_AT_A_TIME, showing the build as queued while another has it."""
+    if not _ONE_BUILD_AT_A_TIME.acquire(blocking=False):
+        phase("queued")
+        _ONE_BUILD_AT_A_TIME.acquire()
+    try:
+        yield
+    finally:
+        _ONE_BUILD_AT_A_TIME.release()
+
+
+def _no_phase(phase: str, percent: float | None = None) -> None:
+    """Where there is no line to show an install's phases on."""
 
 
 def _announcement(build: SourceBuild, environ: Mapping[str, str]) -> str:
@@ -372,42 +412,6 @@ def _check_built(staged: str, build: SourceBuild, *, force: bool) -> None:
         if not force:
             raise PyvError(f"{problem}: nothing was installed", hint="--force installs it anyway")
         warn(f"{problem}; installing it anyway (--force)")
-
-
-_PHASES = {
-    "configure": "configuring",
-    "compile": "compiling",
-    "install": "installing",
-    "check": "checking",
-}
-
-
-def _phases(name: str, quiet: bool) -> source.Progress:
-    """Show a build's phases on stderr: on a terminal one line rewritten in place (with
-    the compile's rough percentage), piped one plain line per phase."""
-    import sys
-
-    tty = sys.stderr.isatty()
-    last = [""]
-
-    def show(phase: str, percent: float | None) -> None:
-        if quiet:
-            return
-        if not phase:  # done: leave the line clean
-            if tty and last[0]:
-                sys.stderr.write("\r\x1b[K")
-                sys.stderr.flush()
-            return
-        words = f"{name}: {_PHASES.get(phase, phase)}"
-        if tty:
-            shown = f" {percent:3.0f}%" if percent is not None else ""
-            sys.stderr.write(f"\r\x1b[K{words}{shown}")
-            sys.stderr.flush()
-        elif phase != last[0]:
-            say(words)
-        last[0] = phase
-
-    return show
 
 
 def _each(function: Callable[[T], R], items: list[T], jobs: int) -> Iterator[R]:

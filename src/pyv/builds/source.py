@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from pyv.errors import PyvError
+from pyv.errors import PyvError, say
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -287,7 +287,7 @@ class Build:
         if status != 0:
             tail = _tail(self.log, 20)
             for line in tail:
-                print(f"  | {line}", file=sys.stderr)
+                say(f"  | {line.expandtabs()}")  # above the progress lines, escaped
             step = {"configure": "./configure", "compile": "make"}.get(phase, f"make {phase}")
             raise BuildError(
                 f"building {self.name} failed in `{step}' (exit {status}); full log: {self.log}"

@@ -23,7 +23,6 @@ from pyv.errors import (
     PyvError,
     UsageError,
     VersionNotInstalled,
-    one_line,
     warn,
 )
 from pyv.paths import Layout
@@ -219,24 +218,21 @@ def _check_install_options(
 def _install_from(
     layout: Layout, source: str, sha256: str | None, *, force: bool, offline: bool, quiet: bool
 ) -> None:
-    from pyv.builds import download
+    from pyv.builds import display, download
     from pyv.builds import install as installing
 
     if source.startswith(("http://", "https://")):
         if not sha256:
             raise UsageError("--from with a URL needs --sha256: pyv installs nothing unverified")
-        bars = download.ProgressBars(quiet)
-        try:
+        with display.Display(quiet=quiet) as shown:
             path = download.fetch(
                 source,
                 sha256,
                 cache=layout.cache,
                 environ=os.environ,
                 offline=offline,
-                progress=bars.maker(one_line(os.path.basename(source)), 0),
+                progress=shown.line(os.path.basename(source)).downloading,
             )
-        finally:
-            bars.close()
     else:
         path = source[len("file://") :] if source.startswith("file://") else source
         sha256 = installing.checked_archive(path, sha256)
