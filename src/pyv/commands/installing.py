@@ -161,26 +161,17 @@ def install(
         )
     elif from_:
         _install_from(layout, from_, sha256, force=force, offline=offline, quiet=quiet)
-    elif requests:
+    else:
+        texts = requests
+        if not texts:  # what the selection asks for and is missing
+            chosen = selection.current(layout, os.environ)
+            texts = [word for word, name in runner.resolve(layout, chosen) if name is None]
+            if not texts:
+                tell(f"the selected versions are installed ({chosen.origin})")
+                return
         install_versions(
             layout,
-            requests,
-            force=force,
-            offline=offline,
-            quiet=quiet,
-            jobs=jobs,
-            from_source=build,
-            patches=patch_files,
-        )
-    else:  # what the selection asks for and is missing
-        chosen = selection.current(layout, os.environ)
-        missing = [word for word, name in runner.resolve(layout, chosen) if name is None]
-        if not missing:
-            tell(f"the selected versions are installed ({chosen.origin})")
-            return
-        install_versions(
-            layout,
-            missing,
+            texts,
             force=force,
             offline=offline,
             quiet=quiet,
