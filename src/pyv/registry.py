@@ -323,6 +323,14 @@ def replace(layout: Layout, staged: str, name: str) -> str:
     return target
 
 
+def commit_or_replace(layout: Layout, staged: str, name: str) -> str:
+    """:func:`replace` installation ``name`` (``--force``) if it is there, else
+    :func:`commit` it (under the lock)."""
+    if name in names(layout):
+        return replace(layout, staged, name)
+    return commit(layout, staged, name)
+
+
 def remove(layout: Layout, name: str) -> None:
     """Uninstall ``name`` (under the lock): a linked interpreter's files are not touched."""
     import shutil

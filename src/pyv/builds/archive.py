@@ -124,6 +124,23 @@ def open_stream(archive: str) -> Iterator[IO[bytes]]:
             raise ValueError(str(e) or type(e).__name__) from None
 
 
+@contextlib.contextmanager
+def reading(archive: str) -> Iterator[IO[bytes]]:
+    """:func:`open_stream`, with every failure in the block worded once for all kinds of
+    archive: a refusal names the archive, damage is "corrupt or truncated", and a full
+    disk goes up as it is, for the caller that knows which folder to name."""
+    filename = os.path.basename(archive)
+    try:
+        with open_stream(archive) as stream:
+            yield stream
+    except ArchiveError as e:
+        raise ArchiveError(f"{filename}: {e.message}") from None
+    except (EOFError, OSError, ValueError) as e:
+        if isinstance(e, OSError) and e.errno in NO_SPACE:
+            raise
+        raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
+
+
 Errors = tuple[type[Exception], ...]
 
 

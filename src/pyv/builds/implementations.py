@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 
-from pyv.builds.archive import NO_SPACE, ArchiveError, check_links, open_stream, unpack
+from pyv.builds.archive import ArchiveError, check_links, reading, unpack
 from pyv.errors import PyvError
 
 
@@ -25,17 +25,10 @@ def extract(archive: str, dest: str, implementation: str) -> None:
     raw = os.path.join(dest, ".raw")
     os.mkdir(raw)
     filename = os.path.basename(archive)
-    try:
-        with open_stream(archive) as stream:
-            links = unpack(stream, raw, lambda name: True)
+    with reading(archive) as stream:
+        links = unpack(stream, raw, lambda name: True)
         top = find_top(raw, filename)
         check_links(raw, top, links)
-    except ArchiveError as e:
-        raise ArchiveError(f"{filename}: {e.message}") from None
-    except (EOFError, OSError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno in NO_SPACE:  # the caller names the folder
-            raise
-        raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
     source = os.path.join(raw, top)
     if not os.path.isdir(os.path.join(source, "bin")):
         raise ArchiveError(f"{filename} has no {top}/bin: not a {implementation} release")

@@ -48,9 +48,8 @@ def install(
 ) -> bool:
     """Install ``build``, showing its phases on ``line``; False if it was installed
     already (and not ``force``)."""
-    if not force and build.name in registry.names(layout):
-        with reconcile.lock(layout):  # its reconcile step repairs what a crash left undone
-            return False
+    if _installed_already(layout, build.name, force=force):
+        return False
     archive = download.fetch(
         build.url,
         build.sha256,
@@ -90,6 +89,15 @@ def install(
         raise
 
 
+def _installed_already(layout: Layout, name: str, *, force: bool) -> bool:
+    """True if ``name`` is installed and not to be replaced. The lock is taken all the
+    same: its reconcile step repairs what a crash left undone (aliases, shims)."""
+    if force or name not in registry.names(layout):
+        return False
+    with reconcile.lock(layout):
+        return True
+
+
 def install_archive(
     layout: Layout,
     archive: str,
@@ -123,10 +131,7 @@ def install_archive(
             raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
         receipt = {**receipt, "python_version": found.python_version}
         registry.write_receipt(staged, receipt)
-        if name in registry.names(layout):  # --force
-            registry.replace(layout, staged, name)
-        else:
-            registry.commit(layout, staged, name)
+        registry.commit_or_replace(layout, staged, name)
     return True
 
 
@@ -271,9 +276,8 @@ def install_source(
     system the preflight finds lacking, and installs a build that misses some of
     source.CHECKED, with a warning."""
     name = build.name
-    if not force and name in registry.names(layout):
-        with reconcile.lock(layout):  # its reconcile step repairs what a crash left undone
-            return False
+    if _installed_already(layout, name, force=force):
+        return False
     prefix = layout.version_dir(name)
     if any(c.isspace() for c in prefix):
         raise PyvError(
@@ -324,10 +328,7 @@ def install_source(
             if name in registry.names(layout) and not force:
                 return False
             registry.write_receipt(staged, receipt)
-            if name in registry.names(layout):
-                registry.replace(layout, staged, name)
-            else:
-                registry.commit(layout, staged, name)
+            registry.commit_or_replace(layout, staged, name)
     return True
 
 

@@ -164,13 +164,8 @@ def unpack(tarball: str, dest: str, version: str) -> str:
 
     top = f"Python-{version}"
     filename = os.path.basename(tarball)
-    try:
-        with archive.open_stream(tarball) as stream:
-            links = archive.unpack(stream, dest, lambda n: n == top or n.startswith(top + "/"))
-    except (EOFError, OSError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno in archive.NO_SPACE:
-            raise PyvError(f"no space left to unpack {filename}") from None
-        raise archive.ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
+    with archive.reading(tarball) as stream:  # a full disk: named by diskspace.unpacking
+        links = archive.unpack(stream, dest, lambda n: n == top or n.startswith(top + "/"))
     tree = os.path.join(dest, top)
     if not os.path.isfile(os.path.join(tree, "configure")):
         raise archive.ArchiveError(f"{filename} has no {top}/configure: not a CPython source")

@@ -14,7 +14,7 @@ import re
 import shutil
 from collections.abc import Iterator
 
-from pyv.builds.archive import NO_SPACE, ArchiveError, check_links, open_stream, unpack
+from pyv.builds.archive import ArchiveError, check_links, reading, unpack
 
 # python-build-standalone keeps the interpreter in python/ (install_only archives) or in
 # python/install/ (full archives, whose python/build/ is the bulk and not needed to run).
@@ -29,18 +29,11 @@ def extract(archive: str, dest: str) -> None:
     raw = os.path.join(dest, ".raw")
     os.mkdir(raw)
     filename = os.path.basename(archive)
-    try:
-        with open_stream(archive) as stream:
-            links = unpack(stream, raw, _wanted)
+    with reading(archive) as stream:
+        links = unpack(stream, raw, _wanted)
         top = _top(raw)
         if top is not None:
             check_links(raw, top, links)
-    except ArchiveError as e:
-        raise ArchiveError(f"{filename}: {e.message}") from None
-    except (EOFError, OSError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno in NO_SPACE:  # for the caller, which
-            raise  # knows the folder to name (diskspace.unpacking)
-        raise ArchiveError(f"{filename} is corrupt or truncated: {e}") from None
     if top is None:
         raise ArchiveError(f"{filename} has no python/bin: not a python-build-standalone archive")
     if not os.path.isfile(os.path.join(raw, top, "bin", "python3")):
