@@ -31,7 +31,11 @@ if TYPE_CHECKING:
 
 
 def detect(environ: Mapping[str, str]) -> str:
-    """The user's shell: the parent process if it is one we know, else $SHELL."""
+    """The user's shell: the parent process if it is one we know, else $SHELL, else sh.
+
+    Like pyenv, an unknown or unset shell gets POSIX sh code, which bash, zsh, dash
+    and ksh all read (a login shell under a CI runner or cron often has no SHELL).
+    """
     try:
         with open(f"/proc/{os.getppid()}/comm", encoding="utf-8") as f:
             parent = f.read().strip().lstrip("-")
@@ -42,12 +46,7 @@ def detect(environ: Mapping[str, str]) -> str:
         pass
     shell = os.path.basename(environ.get("SHELL", ""))
     shell = _ALIASES.get(shell, shell)
-    if shell in SHELLS:
-        return shell
-    raise UsageError(
-        f"cannot tell which shell this is ({shell or 'SHELL is not set'})",
-        hint="name it: pyv init - bash|zsh|fish|sh",
-    )
+    return shell if shell in SHELLS else "sh"
 
 
 def checked(shell: str) -> str:

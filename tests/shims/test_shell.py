@@ -268,6 +268,32 @@ def test_init_for_sh_works_under_dash_for_a_profile(versions: World) -> None:
     ]
 
 
+def test_init_without_a_known_shell_gives_posix_code(versions: World) -> None:
+    """No SHELL (CI runners, cron) and a parent pyv cannot name: POSIX sh, as pyenv."""
+    world = versions
+    dash = need("dash")
+    env = world.env(SHELL="/bin/false-shell", PATH="/usr/bin:/bin")
+    del env["SHELL"]
+    for args in (["--path"], ["-"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "pyv", "init", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, (args, done.stderr)
+        ran = subprocess.run(
+            [dash, "-c", f'{done.stdout}\necho "$PATH"'],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.startswith(f"{world.root / 'shims'}:"), ran.stdout
+
+
 def test_init_flags_people_have_in_their_rc_files(versions: World) -> None:
     world = versions
     bash = need("bash")
