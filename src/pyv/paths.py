@@ -1,7 +1,9 @@
 """Where pyv keeps things: the root and the folders inside it.
 
     $PYV_ROOT/                 (default: platformdirs' user data dir for "pyv")
-        versions/<name>/       one installation each, complete only with its receipt
+        versions/<name>/       one installed version each (any folder, as in pyenv; what
+                               pyv installs itself also holds pyv's receipt)
+        versions/<v>/envs/<n>/ pyenv-virtualenv's environments; versions/<n> links to one
         versions/3.12 -> 3.12.1  alias links, kept by the registry
         shims/                 the shims, placed by rehash
         version                the global version file
@@ -17,7 +19,7 @@ from __future__ import annotations
 import os
 
 RECEIPT = "pyv-receipt.json"
-"""File written last into an installation folder; without it the folder is not installed."""
+"""File pyv writes into what it installs: where it came from, its implementation."""
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,8 +50,8 @@ class Layout:
         return self._cache
 
     def version_dir(self, name: str) -> str:
-        """The folder of installation (or alias) ``name``; ``name`` must be safe."""
-        if not is_safe_name(name):
+        """The folder of installation (or alias) ``name``; ``name`` must stay inside."""
+        if not (is_safe_name(name) or is_listed_name(name)):
             raise ValueError(f"unsafe version name {name!r}")
         return os.path.join(self.versions, name)
 
@@ -110,11 +112,35 @@ def is_safe_name(name: str) -> bool:
 
     No separators, no ``..``, no leading ``-`` or ``.``: the rule that keeps a
     .python-version from pointing outside the versions folder (CVE-2022-35861 in
-    pyenv). The shim applies the same rule in sh.
+    pyenv). The shim applies the same rule in sh. pyenv-virtualenv's
+    ``VERSION/envs/NAME`` is allowed too, each of its two names checked the same way.
     """
-    return (
+    if "/" in name:
+        parts = name.split("/")
+        return len(parts) == 3 and parts[1] == "envs" and _safe_part(parts[0], parts[2])
+    return _safe_part(name)
+
+
+def _safe_part(*names: str) -> bool:
+    return all(
         0 < len(name) <= MAX_NAME
         and name[0] not in "-."
         and ".." not in name
         and all(c in _NAME_CHARS for c in name)
+        for name in names
+    )
+
+
+def is_listed_name(name: str) -> bool:
+    """True if a folder of this name in versions/ counts as an installed version.
+
+    pyenv counts every folder there, so pyv does too (names with spaces and dot
+    folders such as ``.venv`` included), except its own temporary files
+    (``.NAME.PID.tmp``) and names a terminal could be fooled by.
+    """
+    return (
+        name not in ("", ".", "..")
+        and "/" not in name
+        and not any(c < " " or "\x7f" <= c <= "\x9f" or "\ud800" <= c <= "\udfff" for c in name)
+        and not (name.startswith(".") and (name.endswith(".tmp") or name.endswith(".link")))
     )

@@ -1,9 +1,13 @@
 """The installed versions: folders under ``versions/``, their receipts, alias links.
 
-An installation is a folder ``versions/<name>`` holding ``pyv-receipt.json``, written
-last; ``<name>`` is the canonical exact version (``3.12.1``, ``3.13.0t``,
-``3.12.1+pyenv``). A folder without a receipt is not an installation. A linked
-interpreter (``pyv link``) gets a folder too, whose ``bin`` points at the real one.
+As in pyenv, every folder (or link to a folder) in ``versions/`` is an installed
+version, whoever put it there: pyenv's builds, ``3.13-dev``, ``miniforge3-24.1.2``,
+pyenv-virtualenv's ``myenv`` links and its ``VERSION/envs/NAME`` environments. What
+pyv installs itself is named by its canonical exact version (``3.12.1``, ``3.13.0t``,
+``pypy3.10-7.3.17``) and holds ``pyv-receipt.json``, which says where it came from.
+pyv's installs are staged outside ``versions/`` and arrive by one rename, so a
+folder there is never half an install of pyv's. A linked interpreter (``pyv link``)
+gets a folder too, whose ``bin`` points at the real one.
 
 Alias links ``versions/3.12 -> 3.12.1`` and ``versions/3 -> 3.13.0`` (and ``3.13t``
 for free-threaded builds) name the newest installed stable build of each minor and
@@ -23,7 +27,7 @@ import os
 import time
 
 from pyv.errors import InvalidRequest, RegistryError, VersionNotInstalled
-from pyv.paths import RECEIPT, Layout, is_safe_name
+from pyv.paths import RECEIPT, Layout, is_listed_name, is_safe_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,11 +44,12 @@ if TYPE_CHECKING:
 def installed_name(layout: Layout, word: str) -> str | None:
     """The installation a safe ``word`` names directly (itself, or an alias's target)."""
     folder = os.path.join(layout.versions, word)
-    if not os.path.isfile(os.path.join(folder, RECEIPT)):
+    if not os.path.isdir(folder):
         return None
     if os.path.islink(folder):
-        target = os.path.basename(os.readlink(folder))
-        return target if is_safe_name(target) else None
+        target = os.readlink(folder)
+        if is_safe_name(target):  # an alias link: 3.12 -> 3.12.1
+            return target
     return word
 
 
@@ -59,19 +64,45 @@ def bin_dirs(layout: Layout) -> list[str]:
 
 
 def names(layout: Layout) -> list[str]:
-    """Names of all installations (aliases excluded), unsorted."""
+    """Names of all installations in versions/ (alias links excluded), unsorted."""
+    return [name for name, kind in entries(layout) if kind != "alias"]
+
+
+def entries(layout: Layout, *, envs: bool = False) -> list[tuple[str, str]]:
+    """(name, kind) of everything pyenv would list in versions/, unsorted.
+
+    kind: ``version`` (a folder); ``alias`` (a link to another version, such as
+    ``3.12 -> 3.12.1``); ``env-link`` (pyenv-virtualenv's ``myenv -> 3.12.1/envs/myenv``);
+    ``link`` (a link to a folder elsewhere); with ``envs``, ``env`` (``3.12.1/envs/myenv``).
+    """
     try:
-        entries = list(os.scandir(layout.versions))
-    except FileNotFoundError:
+        scanned = list(os.scandir(layout.versions))
+    except OSError:
         return []
-    return [
-        e.name
-        for e in entries
-        if is_safe_name(e.name)
-        and not e.is_symlink()
-        and e.is_dir()
-        and os.path.isfile(os.path.join(e.path, RECEIPT))
-    ]
+    found = []
+    real_versions = os.path.realpath(layout.versions)
+    for e in scanned:
+        if not is_listed_name(e.name) or not e.is_dir():
+            continue
+        kind = "version"
+        if e.is_symlink():
+            parent = os.path.dirname(os.path.realpath(e.path))
+            if parent == real_versions:
+                kind = "alias"
+            elif os.path.basename(parent) == "envs" and (
+                os.path.dirname(os.path.dirname(parent)) == real_versions
+            ):
+                kind = "env-link"
+            else:
+                kind = "link"
+        found.append((e.name, kind))
+        if envs:
+            try:
+                inner = list(os.scandir(os.path.join(e.path, "envs")))
+            except OSError:
+                continue
+            found += [(f"{e.name}/envs/{i.name}", "env") for i in inner if i.is_dir()]
+    return found
 
 
 def read_receipt(layout: Layout, name: str) -> dict[str, Any]:
@@ -200,13 +231,16 @@ def resolve(layout: Layout, word: str) -> str | None:
 
 def get(layout: Layout, text: str) -> Installation:
     """The one installation ``text`` names (a name or an unambiguous request)."""
-    from pyv.request import parse
+    from pyv.request import parse, parse_name
 
+    # any entry pyenv would list but an alias: 3.13-dev, myenv, 3.12.1/envs/tools; a name
+    # that is no version gets a request of kind "system", which matches nothing
+    listed = is_safe_name(text) or is_listed_name(text)
+    kinds = dict(entries(layout, envs=True)) if listed else {}
+    if kinds.get(text, "alias") != "alias":
+        exact = parse_name(text) or parse("system")
+        return Installation(text, exact, os.path.join(layout.versions, text))
     request = parse(text)
-    if request.is_exact and str(request) in names(layout):
-        found = find(layout, request)
-        assert found is not None
-        return found
     candidates = [] if request.kind == "system" else matching(layout, request)
     if not candidates:
         raise VersionNotInstalled(text)
@@ -228,7 +262,7 @@ def restore(layout: Layout, folder: str) -> None:
         old = os.path.join(folder, name)
         if (
             is_safe_name(name)
-            and os.path.isfile(os.path.join(old, RECEIPT))
+            and os.path.isdir(old)
             and not os.path.lexists(layout.version_dir(name))
         ):
             os.rename(old, layout.version_dir(name))
@@ -310,7 +344,7 @@ def replace(layout: Layout, staged: str, name: str) -> str:
     import shutil
 
     folder = layout.version_dir(name)
-    if os.path.islink(folder) or not os.path.isfile(os.path.join(folder, RECEIPT)):
+    if os.path.islink(folder) or not os.path.isdir(folder):
         raise VersionNotInstalled(name)
     aside = scratch_dir(layout, REPLACED.rstrip("-"))
     os.rename(folder, os.path.join(aside, name))
@@ -332,17 +366,47 @@ def commit_or_replace(layout: Layout, staged: str, name: str) -> str:
 
 
 def remove(layout: Layout, name: str) -> None:
-    """Uninstall ``name`` (under the lock): a linked interpreter's files are not touched."""
+    """Uninstall ``name`` (under the lock): a folder, or a pyenv-virtualenv environment
+    with the link that names it; a link to a folder elsewhere (``pyv link``, or made
+    by hand) is only unlinked, its files are not touched."""
+    if not (is_safe_name(name) or is_listed_name(name)):
+        raise VersionNotInstalled(name)
+    folder = layout.version_dir(name)
+    if not os.path.isdir(folder):
+        raise VersionNotInstalled(name)
+    if os.path.islink(folder):
+        if _is_ours(folder) and is_alias_name(name):
+            raise VersionNotInstalled(name)  # pyv's alias link: remove what it names
+        env = os.path.realpath(folder)
+        os.unlink(folder)
+        if _is_env(layout, env):  # pyenv-virtualenv's myenv: the environment goes too
+            _remove_folder(layout, env)
+        _fsync_dir(layout.versions)
+        return
+    if "/" in name:  # X/envs/NAME: its links go with it
+        real = os.path.realpath(folder)
+        for other, kind in entries(layout):
+            path = os.path.join(layout.versions, other)
+            if kind == "env-link" and os.path.realpath(path) == real:
+                os.unlink(path)
+    _remove_folder(layout, folder)
+
+
+def _is_env(layout: Layout, path: str) -> bool:
+    """True if ``path`` (resolved) is a pyenv-virtualenv environment in this root."""
+    parent = os.path.dirname(path)
+    return os.path.basename(parent) == "envs" and os.path.dirname(
+        os.path.dirname(parent)
+    ) == os.path.realpath(layout.versions)
+
+
+def _remove_folder(layout: Layout, folder: str) -> None:
+    """One rename makes it gone; the slow delete happens where no one looks."""
     import shutil
 
-    folder = layout.version_dir(name)
-    if os.path.islink(folder) or not os.path.isfile(os.path.join(folder, RECEIPT)):
-        raise VersionNotInstalled(name)
-    os.makedirs(layout.scratch, exist_ok=True)
-    doomed = os.path.join(scratch_dir(layout, "remove"), name)
-    # One rename makes it gone; the slow delete happens where no one looks.
+    doomed = os.path.join(scratch_dir(layout, "remove"), os.path.basename(folder))
     os.rename(folder, doomed)
-    _fsync_dir(layout.versions)
+    _fsync_dir(os.path.dirname(folder))
     shutil.rmtree(os.path.dirname(doomed), ignore_errors=True)
 
 
@@ -364,26 +428,36 @@ def wanted_aliases(layout: Layout) -> dict[str, str]:
 
 
 def update_aliases(layout: Layout) -> None:
-    """Make the alias links match the installed set; each link is replaced atomically."""
+    """Make the alias links match the installed set; each link is replaced atomically.
+
+    Only links of pyv's own form (an alias name linking to a sibling by its bare name)
+    are replaced or dropped: a user's ``3.12 -> /opt/python3.12`` is left alone.
+    """
     wanted = wanted_aliases(layout)
     try:
-        entries = list(os.scandir(layout.versions))
+        scanned = list(os.scandir(layout.versions))
     except FileNotFoundError:
         return
-    for entry in entries:
-        if not entry.is_symlink() or entry.name in wanted:
-            continue
-        if is_alias_name(entry.name):  # a stale alias; other links belong to the user
-            os.unlink(entry.path)
+    for entry in scanned:
+        if entry.name not in wanted and _is_ours(entry.path) and is_alias_name(entry.name):
+            os.unlink(entry.path)  # a stale alias
     for alias, target in wanted.items():
         path = os.path.join(layout.versions, alias)
         if os.path.islink(path) and os.readlink(path) == target:
             continue
-        if os.path.lexists(path) and not os.path.islink(path):
-            continue  # a real folder by that name is not ours to replace
+        if os.path.lexists(path) and not _is_ours(path):
+            continue  # a real folder, or the user's own link, by that name is not ours
         from pyv import atomic
 
         atomic.symlink(target, path)
+
+
+def _is_ours(path: str) -> bool:
+    """True if ``path`` is a link of the form pyv's alias links have: to a bare sibling name."""
+    try:
+        return "/" not in os.readlink(path)
+    except OSError:
+        return False
 
 
 def is_alias_name(name: str) -> bool:

@@ -135,12 +135,15 @@ def problem(layout: Layout, word: str) -> str | None:
         return None
     if not word:
         return "empty"
-    if word[0] in "-/." or "/" in word or ".." in word:
+    if word[0] in "-/." or ("/" in word and not is_safe_name(word)) or ".." in word:
         return "not a version (it looks like a path)"
     from pyv.request import parse
 
     try:
         parse(word)
     except InvalidRequest as e:
+        # A name that is no version (myenv, 3.13-dev) is usable when it is installed (the
+        # first test above); one that is not is quoted as a short sample, never whole:
+        # the file may be a link to a key, whose lines look like names.
         return e.message.split(": ", 1)[-1]
     return None

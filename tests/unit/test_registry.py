@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -29,11 +30,81 @@ def test_an_installation_is_a_folder_with_a_receipt(world: World) -> None:
     assert registry.names(world.layout) == ["3.12.1"]
 
 
-def test_a_folder_without_a_receipt_is_not_installed(world: World) -> None:
+def test_every_folder_in_versions_is_installed_as_in_pyenv(world: World) -> None:
+    """pyenv's rule: whatever is in versions/ is installed, receipt or not."""
     world.install("3.12.1")
-    (world.root / "versions" / "3.12.2" / "bin").mkdir(parents=True)
-    assert registry.names(world.layout) == ["3.12.1"]
-    assert registry.resolve(world.layout, "3.12.2") is None
+    versions = world.root / "versions"
+    for name in ("3.12.2", "3.13-dev", "miniforge3-24.1.2", "with space", ".venv"):
+        (versions / name / "bin").mkdir(parents=True)
+    (versions / "3.12.2/envs/tools/bin").mkdir(parents=True)
+    (versions / "myenv").symlink_to(versions / "3.12.2/envs/tools")
+    elsewhere = world.tmp / "elsewhere"
+    (elsewhere / "bin").mkdir(parents=True)
+    (versions / "moo").symlink_to(elsewhere)
+    (versions / "not-a-folder").write_text("")
+    (versions / ".3.12.4242.tmp").symlink_to("3.12.1")  # pyv's own temporary link
+    kinds = dict(registry.entries(world.layout, envs=True))
+    assert kinds == {
+        "3.12.1": "version",
+        "3.12": "alias",
+        "3": "alias",
+        "3.12.2": "version",
+        "3.12.2/envs/tools": "env",
+        "3.13-dev": "version",
+        "miniforge3-24.1.2": "version",
+        "with space": "version",
+        ".venv": "version",
+        "myenv": "env-link",
+        "moo": "link",
+    }
+    assert sorted(registry.names(world.layout)) == sorted(
+        k for k, v in kinds.items() if v not in ("alias", "env")
+    )
+    for name in ("3.12.2", "3.13-dev", "myenv", "moo", "3.12.2/envs/tools"):
+        assert registry.resolve(world.layout, name) == name
+    assert registry.resolve(world.layout, "3.12") == "3.12.1"
+    # only names that parse as versions take part in matching (and in aliases)
+    assert [i.name for i in registry.installations(world.layout)] == ["3.12.2", "3.12.1"]
+
+
+def test_aliases_include_other_tools_builds_and_spare_user_links(world: World) -> None:
+    world.install("3.12.1")
+    versions = world.root / "versions"
+    (versions / "3.12.5/bin").mkdir(parents=True)  # built by pyenv: no receipt
+    (versions / "3.11").symlink_to("/usr")  # the user's own link, not pyv's form
+    with reconcile.lock(world.layout):
+        pass
+    assert os.readlink(versions / "3.12") == "3.12.5"
+    assert os.readlink(versions / "3.11") == "/usr"
+    shutil.rmtree(versions / "3.12.5")
+    with reconcile.lock(world.layout):
+        pass
+    assert os.readlink(versions / "3.12") == "3.12.1"
+    assert os.readlink(versions / "3.11") == "/usr"
+
+
+def test_remove_each_kind_of_entry(world: World) -> None:
+    versions = world.root / "versions"
+    (versions / "3.13-dev/bin").mkdir(parents=True)
+    (versions / "3.12.2/envs/tools/bin").mkdir(parents=True)
+    (versions / "3.12.2/envs/other/bin").mkdir(parents=True)
+    (versions / "tools").symlink_to(versions / "3.12.2/envs/tools")
+    (versions / "other").symlink_to(versions / "3.12.2/envs/other")
+    elsewhere = world.tmp / "elsewhere"
+    (elsewhere / "bin").mkdir(parents=True)
+    (versions / "moo").symlink_to(elsewhere)
+    (versions / "with space").mkdir()
+    with reconcile.lock(world.layout):
+        registry.remove(world.layout, "3.13-dev")
+        registry.remove(world.layout, "tools")  # the env goes with its link
+        registry.remove(world.layout, "3.12.2/envs/other")  # the link goes with the env
+        registry.remove(world.layout, "moo")  # only the link
+        registry.remove(world.layout, "with space")
+        with pytest.raises(VersionNotInstalled):
+            registry.remove(world.layout, "../elsewhere")
+    assert sorted(os.listdir(versions)) == ["3", "3.12", "3.12.2"]
+    assert os.listdir(versions / "3.12.2/envs") == []
+    assert (elsewhere / "bin").is_dir()
 
 
 def test_installations_are_listed_newest_first(world: World) -> None:
