@@ -235,8 +235,7 @@ def get(layout: Layout, text: str) -> Installation:
 
     # any entry pyenv would list but an alias: 3.13-dev, myenv, 3.12.1/envs/tools; a name
     # that is no version gets a request of kind "system", which matches nothing
-    listed = is_safe_name(text) or is_listed_name(text)
-    kinds = dict(entries(layout, envs=True)) if listed else {}
+    kinds = dict(entries(layout, envs=True)) if is_listed_name(text.replace("/", "")) else {}
     if kinds.get(text, "alias") != "alias":
         exact = parse_name(text) or parse("system")
         return Installation(text, exact, os.path.join(layout.versions, text))
