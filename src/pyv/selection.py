@@ -47,11 +47,9 @@ class Selection:
         """Why these versions are selected, as pyv prints it in parentheses."""
         if self.source == "env":
             return f"set by {ENV_VAR} environment variable"
-        if self.source == "file":
-            return f"set by {self.path}"
-        if self.source == "global":
-            return "set by the global version file"
-        return "set by default: no version is selected"
+        # pyenv's wording: the global file is named even where it does not exist yet,
+        # since writing it (`pyv global`) is how to choose
+        return f"set by {self.path}"
 
     @property
     def origin_path(self) -> str:

@@ -26,7 +26,7 @@ def test_nothing_selected_means_system(world: World, capsys: Capture) -> None:
     assert world.pyv("version-name", capsys=capsys) == (0, "system\n", "")
     assert (
         world.pyv("version", capsys=capsys)[1]
-        == "system (set by default: no version is selected)\n"
+        == f"system (set by {world.root / 'version'})\n"  # pyenv's wording
     )
 
 
@@ -81,7 +81,7 @@ def test_global_file(three: World, capsys: Capture) -> None:
     assert three.pyv("global", capsys=capsys) == (0, "3.11\n", "")
     assert three.pyv("version", capsys=capsys) == (
         0,
-        "3.11.7 (set by the global version file)\n",
+        f"3.11.7 (set by {three.root / 'version'})\n",
         "",
     )
     assert three.pyv("global", "--unset", capsys=capsys)[0] == 0
@@ -419,7 +419,7 @@ def test_in_a_deleted_folder_selection_commands_use_the_global_version(three: Wo
     python = three.root / "versions" / "3.12.3" / "bin" / "python3"
     for args, out in [
         (["version-name"], "3.12.3\n"),
-        (["version"], "3.12.3 (set by the global version file)\n"),
+        (["version"], f"3.12.3 (set by {three.root / 'version'})\n"),
         (["which", "python3"], f"{python}\n"),
         (["exec", "python3", "x"], "3.12.3 python3 x\n"),
         (["version-origin"], f"{three.root / 'version'}\n"),
@@ -450,17 +450,17 @@ def test_uninstalling_the_selected_version_warns_and_versions_says_so(
     assert code == 0
     assert err.splitlines() == [
         "uninstalled 3.12.1",
-        "pyv: warning: version `3.12' is still selected (set by the global version file) but"
+        f"pyv: warning: version `3.12' is still selected (set by {world.root / 'version'}) but"
         " no longer installed; choose another with `pyv global' or `pyv local'",
     ]
     code, _, err = world.pyv("versions", capsys=capsys)
     assert code == 0
     assert err == (
-        "pyv: warning: version `3.12' is selected (set by the global version file)"
+        f"pyv: warning: version `3.12' is selected (set by {world.root / 'version'})"
         " but not installed\n"
     )
     _, out, _ = world.pyv("doctor", capsys=capsys)
-    assert "problem: version `3.12' is not installed (set by the global version file)" in out
+    assert f"problem: version `3.12' is not installed (set by {world.root / 'version'})" in out
 
 
 def test_local_without_arguments_prints_every_entry_as_written(

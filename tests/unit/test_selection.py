@@ -78,11 +78,11 @@ def test_precedence_env_then_nearest_file_then_global_then_system(
         assert chosen.origin_path == str(files[winner])
     elif winner == "glob":
         assert (chosen.source, chosen.path) == ("global", world.layout.global_file)
-        assert chosen.origin == "set by the global version file"
+        assert chosen.origin == f"set by {world.layout.global_file}"
         assert chosen.origin_path == world.layout.global_file
     else:
         assert chosen.source == "default"
-        assert chosen.origin != "set by the global version file"
+        assert chosen.origin == f"set by {world.layout.global_file}"  # as pyenv says it
         assert chosen.origin_path == world.layout.global_file  # as pyenv's version-origin
 
 
