@@ -105,6 +105,46 @@ def entries(layout: Layout, *, envs: bool = False) -> list[tuple[str, str]]:
     return found
 
 
+def version_sorted(names: list[str]) -> list[str]:
+    """``names`` in version order, as GNU ``sort --version-sort`` (pyenv's listing) puts
+    them: runs of digits compare as numbers, so 3.9 comes before 3.10."""
+    import re
+
+    def key(name: str) -> list[tuple[int, int | str]]:
+        return [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p]
+
+    return sorted(names, key=key)
+
+
+def listing(layout: Layout, *, envs: bool = True, aliases: bool = True) -> list[tuple[str, str]]:
+    """(name, kind) of versions/ as ``pyv versions`` lists it: in version order, each
+    version followed by its environments."""
+    found = entries(layout, envs=envs)
+    top = version_sorted([n for n, _ in found if "/" not in n])
+    inner: dict[str, list[str]] = {}
+    for name, _ in found:
+        if "/" in name:
+            inner.setdefault(name.split("/", 1)[0], []).append(name)
+    kinds = dict(found)
+    ordered = []
+    for name in top:
+        if aliases or kinds[name] not in ("alias", "env-link"):
+            ordered.append((name, kinds[name]))
+            ordered += [(env, "env") for env in sorted(inner.get(name, []))]
+    return ordered
+
+
+def executables(layout: Layout) -> list[str]:
+    """The names of every command in every version and environment, once each, sorted."""
+    found: set[str] = set()
+    for name, _ in entries(layout, envs=True):
+        try:
+            found.update(e.name for e in os.scandir(bin_dir(layout, name)) if not e.is_dir())
+        except OSError:
+            continue
+    return sorted(found)
+
+
 def read_receipt(layout: Layout, name: str) -> dict[str, Any]:
     """The receipt of installation ``name`` (an empty dict if unreadable)."""
     import json

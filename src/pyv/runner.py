@@ -83,6 +83,15 @@ def find_command(layout: Layout, name: str, command: str, environ: Mapping[str, 
     return path if _is_executable(path) else None
 
 
+def system_python(layout: Layout, environ: Mapping[str, str]) -> str | None:
+    """The system's python3, python or python2 on PATH, as pyenv looks for one."""
+    for command in ("python3", "python", "python2"):
+        found = system_which(layout, command, environ)
+        if found:
+            return found
+    return None
+
+
 def system_which(layout: Layout, command: str, environ: Mapping[str, str]) -> str | None:
     """``command`` on PATH, skipping pyv's shims folder, and any link to a shim elsewhere
     on PATH: running it would run pyv again, which would find it again, forever."""

@@ -145,15 +145,29 @@ def test_versions_lists_and_marks_the_current_one(three: World, capsys: Capture)
     out = three.pyv("versions", capsys=capsys)[1]
     lines = [line for line in out.splitlines() if "system" not in line]
     origin = three.work / ".python-version"
-    assert lines == ["* 3.12.3 (set by " + str(origin) + ")", "  3.12.1", "  3.11.7"]
-    assert three.pyv("versions", "--bare", capsys=capsys) == (0, "3.11.7\n3.12.1\n3.12.3\n", "")
-    data = json.loads(three.pyv("versions", "--json", capsys=capsys)[1])
-    assert [(d["name"], d["current"]) for d in data] == [
-        ("3.12.3", True),
-        ("3.12.1", False),
-        ("3.11.7", False),
+    # oldest first with the alias links, as pyenv lists versions/; the word selected
+    # is marked, and where it leads is shown
+    assert lines == [
+        "  3 --> 3.12.3",
+        "  3.11 --> 3.11.7",
+        "  3.11.7",
+        "* 3.12 --> 3.12.3 (set by " + str(origin) + ")",
+        "  3.12.1",
+        "  3.12.3",
     ]
-    assert data[0]["prefix"] == str(three.root / "versions" / "3.12.3")
+    assert three.pyv("versions", "--bare", "--skip-aliases", capsys=capsys) == (
+        0,
+        "3.11.7\n3.12.1\n3.12.3\n",
+        "",
+    )
+    three.pyv("local", "3.12.1", capsys=capsys)
+    data = json.loads(three.pyv("versions", "--json", "--skip-aliases", capsys=capsys)[1])
+    assert [(d["name"], d["current"]) for d in data] == [
+        ("3.11.7", False),
+        ("3.12.1", True),
+        ("3.12.3", False),
+    ]
+    assert data[2]["prefix"] == str(three.root / "versions" / "3.12.3")
 
 
 def test_latest(three: World, capsys: Capture) -> None:
@@ -169,7 +183,7 @@ def test_latest(three: World, capsys: Capture) -> None:
 
 def test_uninstall(three: World, capsys: Capture) -> None:
     assert three.pyv("uninstall", "-y", "3.12.1", capsys=capsys) == (0, "", "uninstalled 3.12.1\n")
-    assert three.pyv("versions", "--bare", capsys=capsys)[1] == "3.11.7\n3.12.3\n"
+    assert three.pyv("versions", "--bare", "--skip-aliases", capsys=capsys)[1] == "3.11.7\n3.12.3\n"
     assert three.pyv("uninstall", "-y", "3.12.1", capsys=capsys) == (
         1,
         "",
@@ -183,7 +197,7 @@ def test_uninstall_removes_an_installation_named_twice_once(three: World, capsys
         "",
         "uninstalled 3.12.3\nuninstalled 3.11.7\n",
     )
-    assert three.pyv("versions", "--bare", capsys=capsys)[1] == "3.12.1\n"
+    assert three.pyv("versions", "--bare", "--skip-aliases", capsys=capsys)[1] == "3.12.1\n"
 
 
 def test_uninstall_refuses_an_ambiguous_prefix(three: World, capsys: Capture) -> None:

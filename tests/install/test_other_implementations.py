@@ -104,8 +104,12 @@ def test_pypy_installs_under_pyenvs_name_with_the_usual_commands(
         )
         assert done.stdout.startswith("PyPy\n3.10.14\n"), done
     rows = json.loads(world.pyv("versions", "--json", capsys=capsys)[1])
-    assert [(r["name"], r["implementation"], r["implementation_version"]) for r in rows] == [
-        ("pypy3.10-7.3.17", "pypy", "7.3.17")
+    assert [
+        (r["name"], r["kind"], r["implementation"], r["implementation_version"]) for r in rows
+    ] == [
+        ("pypy3", "alias", "pypy", "7.3.17"),
+        ("pypy3.10", "alias", "pypy", "7.3.17"),
+        ("pypy3.10-7.3.17", "version", "pypy", "7.3.17"),
     ]
     assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
     assert os.readlink(versions / "3") == "3.12.3"  # CPython's aliases are CPython's

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Any
 
 import typer
@@ -23,8 +24,9 @@ from pyv.paths import Layout
 
 
 def _current(layout: Layout) -> tuple[set[str], str]:
-    """The installations selected here and why; a warning for a selected version that
-    is not installed (so `python` would fail)."""
+    """What to mark as selected here (the entry a word names, else the installation it
+    resolves to), and why; a warning for a selected version that is not installed (so
+    `python` would fail)."""
     try:
         chosen = selection.current(layout, os.environ)
         resolved = runner.resolve(layout, chosen)
@@ -33,7 +35,13 @@ def _current(layout: Layout) -> tuple[set[str], str]:
         return set(), ""
     for word in missing(resolved):
         warn(f"version `{word}' is selected ({chosen.origin}) but not installed")
-    return {name for _, name in resolved if name}, chosen.origin
+    listed = os.path.isdir(layout.versions)
+    marked = {
+        word if listed and os.path.isdir(os.path.join(layout.versions, word)) else name
+        for word, name in resolved
+        if name
+    }
+    return marked, chosen.origin
 
 
 def missing(resolved: list[tuple[str, str | None]]) -> list[str]:
@@ -43,32 +51,53 @@ def missing(resolved: list[tuple[str, str | None]]) -> list[str]:
 @app.command("versions")
 def versions(
     bare: bool = typer.Option(False, "--bare", help="Names only, one per line."),
+    skip_aliases: bool = typer.Option(
+        False, "--skip-aliases", help="Leave out links to other versions (3.12 -> 3.12.1)."
+    ),
+    skip_envs: bool = typer.Option(False, "--skip-envs", help="Leave out virtualenvs."),
+    executables: bool = typer.Option(
+        False, "--executables", help="List every command the versions have instead."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     all_: bool = typer.Option(False, "--all", help="Also pyenv's, uv's and PATH's Pythons."),
 ) -> None:
-    """List the installed versions; '*' marks the selected ones."""
+    """List the installed versions, oldest first; '*' marks the selected ones."""
     layout = current_layout()
-    installed = registry.installations(layout)
-    if all_:
-        _list_foreign(layout, installed, as_json=as_json)
+    if executables:  # as pyenv: overrides the other switches
+        for name in registry.executables(layout):
+            print(name)
         return
+    if all_:
+        _list_foreign(layout, registry.installations(layout), as_json=as_json)
+        return
+    listed = registry.listing(layout, envs=not skip_envs, aliases=not skip_aliases)
     if bare:  # oldest first, as pyenv lists them: `| tail -1` is the newest
-        for inst in reversed(installed):
-            print(inst.name)
+        for name, _ in listed:
+            print(name)
         return
     current, origin = _current(layout)
     if as_json:
-        print(json.dumps([_describe(layout, i, i.name in current) for i in installed], indent=2))
+        found = {i.name: i for i in registry.installations(layout)}
+        described = [
+            _describe(layout, name, kind, found.get(_target(layout, name)), name in current)
+            for name, kind in listed
+        ]
+        print(json.dumps(described, indent=2))
         return
-    rows = []
-    if runner.system_which(layout, "python3", os.environ) or runner.system_which(
-        layout, "python", os.environ
-    ):
+    rows: list[tuple[str, bool, str]] = []
+    if runner.system_python(layout, os.environ):
         rows.append(("system", "system" in current, ""))
-    for inst in installed:
-        receipt = registry.read_receipt(layout, inst.name)
-        link = f" --> {receipt['prefix']}" if receipt.get("source") == "link" else ""
-        rows.append((inst.name, inst.name in current, link))
+    for name, kind in listed:
+        link = ""
+        if kind not in ("version", "env"):
+            link = f" --> {os.readlink(os.path.join(layout.versions, name))}"
+        elif registry.read_receipt(layout, name).get("source") == "link":
+            link = f" --> {registry.prefix(layout, name)}"
+        rows.append((name, name in current, link))
+    if not rows:
+        # pyenv's words; exit 1, since `python` cannot run anywhere
+        print("Warning: no Python detected on the system", file=sys.stderr)
+        raise typer.Exit(1)
     for name, selected, link in rows:
         mark = "*" if selected else " "
         where = f" ({origin})" if selected else ""
@@ -91,20 +120,29 @@ def _list_foreign(layout: Layout, installed: list[Any], *, as_json: bool) -> Non
         print(f"{item.name:{width}}  {item.source}: {item.path}")
 
 
-def _describe(layout: Layout, inst: registry.Installation, current: bool) -> dict[str, object]:
+def _target(layout: Layout, name: str) -> str:
+    """What an alias link names (the installation described for it), else ``name``."""
+    return (registry.installed_name(layout, name) or name) if "/" not in name else name
+
+
+def _describe(
+    layout: Layout, name: str, kind: str, inst: registry.Installation | None, current: bool
+) -> dict[str, object]:
     from pyv.request import VARIANT_NAMES
 
-    receipt = registry.read_receipt(layout, inst.name)
-    version = inst.request.version
-    own = inst.request.impl_version
+    receipt = registry.read_receipt(layout, name)
+    request = inst.request if inst is not None else None
+    version = request.version if request else None
+    own = request.impl_version if request else None
     return {
-        "name": inst.name,
-        "implementation": inst.request.implementation,
+        "name": name,
+        "kind": kind,
+        "implementation": request.implementation if request else None,
         "version": version.public if version else None,
         "implementation_version": own.public if own else None,
-        "variant": VARIANT_NAMES[inst.request.variant],
-        "path": inst.path,
-        "prefix": registry.prefix(layout, inst.name),
+        "variant": VARIANT_NAMES[request.variant] if request else None,
+        "path": os.path.join(layout.versions, name),
+        "prefix": registry.prefix(layout, name),
         "source": receipt.get("source"),
         "current": current,
     }
