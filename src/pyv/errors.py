@@ -40,6 +40,7 @@ class PyvError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.before: list[PyvError] = []  # errors reported first, one line each
 
     def __str__(self) -> str:
         return f"{self.message}; {self.hint}" if self.hint else self.message
@@ -136,7 +137,10 @@ def warn(message: str) -> None:
 
 
 def report(error: PyvError) -> int:
-    """Print ``error`` as one line on stderr and return its exit code."""
+    """Print ``error`` as one line on stderr (after those it carries) and return its
+    exit code."""
+    for earlier in error.before:
+        say(f"pyv: {earlier}")
     say(f"pyv: {error}")
     return error.exit_code
 

@@ -60,17 +60,18 @@ def which(
     layout: Layout, selection: Selection, command: str, environ: Mapping[str, str]
 ) -> tuple[str, str]:
     """The path of ``command`` in the selected versions, and the version that has it."""
-    missing = None
+    missing = []
     for word, name in resolve(layout, selection):
         if name is None:
-            missing = missing or word
+            missing.append(word)
             continue
         path = find_command(layout, name, command, environ)
         if path is not None:
             return path, name
-    if missing is not None:
-        raise VersionNotInstalled(missing, selection.origin)
-    raise CommandNotFound(command, whence(layout, command))
+    # As pyenv: each missing version said first, then "command not found" (exit 127)
+    error = CommandNotFound(command, whence(layout, command))
+    error.before = [VersionNotInstalled(word, selection.origin) for word in missing]
+    raise error
 
 
 def find_command(layout: Layout, name: str, command: str, environ: Mapping[str, str]) -> str | None:
@@ -120,13 +121,17 @@ def whence(layout: Layout, command: str) -> list[str]:
 
 
 def prefix(layout: Layout, name: str, environ: Mapping[str, str]) -> str:
-    """The prefix of installation ``name``; for ``system``, of the python3 on PATH."""
+    """The prefix of installation ``name``; for ``system``, found as pyenv finds it: the
+    folder above the ``bin`` or ``sbin`` of the python (else python3) on PATH."""
     if name != SYSTEM:
         return registry.prefix(layout, name)
-    python = system_which(layout, "python3", environ) or system_which(layout, "python", environ)
+    python = system_which(layout, "python", environ) or system_which(layout, "python3", environ)
     if python is None:
         raise PyvError("system version not found in PATH")
-    return os.path.dirname(os.path.dirname(python))
+    folder = os.path.dirname(python)
+    if os.path.basename(folder) in ("bin", "sbin"):
+        folder = os.path.dirname(folder)
+    return folder or "/"
 
 
 def execute(

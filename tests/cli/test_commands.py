@@ -56,7 +56,11 @@ def test_local_force_then_every_command_names_the_file(world: World, capsys: Cap
         f"pyv: version `3.9.18' is not installed (set by {origin}); run `pyv install 3.9.18'\n"
     )
     assert world.pyv("version-name", capsys=capsys) == (1, "", expected)
-    assert world.pyv("which", "python", capsys=capsys) == (1, "", expected)
+    assert world.pyv("which", "python", capsys=capsys) == (
+        127,
+        "",
+        expected + "pyv: python: command not found\n",  # as pyenv says it
+    )
     assert world.pyv("version", capsys=capsys) == (1, "", expected)
 
 

@@ -91,7 +91,7 @@ CASES = [
         {".python-version": b"3.9.18\n3.11\n"},
         expect="3.11.7",
     ),
-    Case("missing-only", {".python-version": b"3.9.18\n"}, status=1),
+    Case("missing-only", {".python-version": b"3.9.18\n"}, status=127),
     Case("command-not-found", {".python-version": b"3.12\n"}, command="black", status=127),
     Case("command-elsewhere", {".python-version": b"3.12\n"}, command="python3.11", status=127),
     Case("range", {".python-version": b">=3.11,<3.12\n"}, expect="3.11.7"),
