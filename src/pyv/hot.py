@@ -15,7 +15,7 @@ import os
 import sys
 
 from pyv import runner, selection
-from pyv.errors import PyvError, VersionNotInstalled, report
+from pyv.errors import CommandNotFound, PyvError, VersionNotInstalled, report
 from pyv.paths import Layout, from_environ
 
 TYPE_CHECKING = False
@@ -25,14 +25,17 @@ if TYPE_CHECKING:
     Environ = Mapping[str, str]
 
 
-def version_name(layout: Layout, environ: Environ) -> int:
+def version_name(layout: Layout, environ: Environ, *, force: bool = False) -> int:
     """Print the selected installations, ``:``-separated; as pyenv does, a missing one
-    is reported and the rest are still printed (and the status is 1)."""
+    is reported and the rest are still printed (and the status is 1). ``force``: a
+    missing one is printed as it is written, without a word (pyenv's ``-f``)."""
     chosen = selection.current(layout, environ)
     status = 0
     found = []
     for word, name in runner.resolve(layout, chosen):
-        if name is None:
+        if name is None and force:
+            found.append(word)
+        elif name is None:
             status = report(VersionNotInstalled(word, chosen.origin))
         else:
             found.append(name)
@@ -47,21 +50,28 @@ def version_origin(layout: Layout, environ: Environ) -> int:
     return 0
 
 
-def version(layout: Layout, environ: Environ) -> int:
-    """Print each selected installation with its origin; report the missing ones."""
+def version(layout: Layout, environ: Environ, *, bare: bool = False) -> int:
+    """Print each selected installation with its origin (``bare``: the name alone);
+    report the missing ones."""
     chosen = selection.current(layout, environ)
     status = 0
     for word, name in runner.resolve(layout, chosen):
         if name is None:
             status = report(VersionNotInstalled(word, chosen.origin))
         else:
-            print(f"{name} ({chosen.origin})")
+            print(name if bare else f"{name} ({chosen.origin})")
     return status
 
 
-def which(layout: Layout, environ: Environ, command: str) -> int:
-    """Print the full path of ``command`` in the selected versions."""
-    path, _ = runner.which(layout, selection.current(layout, environ), command, environ)
+def which(layout: Layout, environ: Environ, command: str, *, advice: bool = True) -> int:
+    """Print the full path of ``command`` in the selected versions (``advice`` False: a
+    failure does not list the versions that have it, pyenv's ``--skip-advice``)."""
+    try:
+        path, _ = runner.which(layout, selection.current(layout, environ), command, environ)
+    except CommandNotFound as e:
+        if advice:
+            raise
+        raise CommandNotFound(e.command, []) from None
     print(path)
     return 0
 

@@ -162,7 +162,7 @@ def test_latest(three: World, capsys: Capture) -> None:
     assert three.pyv("latest", "3.10", capsys=capsys) == (
         1,
         "",
-        "pyv: no installed version matches `3.10'\n",
+        "pyv: no installed versions match the prefix `3.10'\n",
     )
     assert three.pyv("latest", "-q", "3.10", capsys=capsys) == (1, "", "")
 

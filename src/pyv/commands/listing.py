@@ -16,6 +16,7 @@ import typer
 from pyv import registry, runner, selection
 from pyv.commands import app, current_layout, exit_with
 from pyv.errors import (
+    InvalidRequest,
     PyvError,
     warn,
 )
@@ -36,6 +37,18 @@ def _current(layout: Layout) -> tuple[set[str], str]:
     return {name for _, name in resolved if name}, chosen.origin
 
 
+def _is_alias(layout: Layout, name: str) -> bool:
+    """True if versions/``name`` is a link to another version (or to a version's env)."""
+    path = os.path.join(layout.versions, name)
+    if not os.path.islink(path):
+        return False
+    target = os.path.realpath(path)
+    versions = os.path.realpath(layout.versions)
+    parent = os.path.dirname(target)
+    in_env = os.path.basename(parent) == "envs" and os.path.dirname(parent) != versions
+    return parent == versions or (in_env and os.path.dirname(os.path.dirname(parent)) == versions)
+
+
 def missing(resolved: list[tuple[str, str | None]]) -> list[str]:
     return [word for word, name in resolved if name is None and word != "system"]
 
@@ -45,10 +58,24 @@ def versions(
     bare: bool = typer.Option(False, "--bare", help="Names only, one per line."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     all_: bool = typer.Option(False, "--all", help="Also pyenv's, uv's and PATH's Pythons."),
+    skip_aliases: bool = typer.Option(
+        False, "--skip-aliases", help="Leave out links to other versions."
+    ),
+    executables: bool = typer.Option(
+        False, "--executables", help="Every command the versions have, one per line."
+    ),
 ) -> None:
     """List the installed versions; '*' marks the selected ones."""
     layout = current_layout()
+    if executables:  # pyenv's rehash asks this; every other option is ignored, as there
+        from pyv import shims
+
+        for command in sorted(shims.commands(registry.bin_dirs(layout))):
+            print(command)
+        return
     installed = registry.installations(layout)
+    if skip_aliases:
+        installed = [i for i in installed if not _is_alias(layout, i.name)]
     if all_:
         _list_foreign(layout, installed, as_json=as_json)
         return
@@ -127,23 +154,38 @@ def whence(
 def latest(
     prefix: str = typer.Argument(..., metavar="PREFIX", help="A version or prefix: 3.12, 3."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No error message."),
-    known: bool = typer.Option(False, "--known", help="Among installable builds instead."),
+    known: bool = typer.Option(False, "-k", "--known", help="Among installable builds instead."),
+    bypass: bool = typer.Option(
+        False, "-b", "--bypass", help="If none matches, print PREFIX (and fail) instead."
+    ),
+    force: bool = typer.Option(
+        False, "-f", "--force", help="If none matches, print PREFIX (and succeed) instead."
+    ),
 ) -> None:
     """Print the newest installed (or, with --known, installable) version matching PREFIX."""
     from pyv.builds import catalog
     from pyv.request import parse
 
-    request = parse(prefix.rstrip("."))
     layout = current_layout()
-    if known:
-        found_names = [
-            b.name for b in catalog.matching(catalog.available(layout, os.environ), request)
-        ]
-    else:
-        found_names = [i.name for i in registry.matching(layout, request)]
+    try:
+        request = parse(prefix.rstrip("."))
+        if known:
+            found_names = [
+                b.name for b in catalog.matching(catalog.available(layout, os.environ), request)
+            ]
+        else:
+            found_names = [i.name for i in registry.matching(layout, request)]
+    except InvalidRequest:
+        if not (bypass or force):
+            raise
+        found_names = []
     if not found_names:
+        if bypass or force:  # what pyenv's scripts use: the prefix stands for itself
+            print(prefix)
+            exit_with(0 if force else 1)
+            return
         if quiet:
             raise typer.Exit(1)
-        what = "installable" if known else "installed"
-        raise PyvError(f"no {what} version matches `{prefix}'")
+        what = "known" if known else "installed"
+        raise PyvError(f"no {what} versions match the prefix `{prefix}'")
     print(found_names[0])

@@ -1,0 +1,102 @@
+"""pyenv's commands and flags that pyenv users and their scripts rely on (issue 11, item 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import World
+
+Capture = pytest.CaptureFixture[str]
+
+
+@pytest.fixture
+def three(world: World) -> World:
+    for name in ("3.11.7", "3.12.1", "3.12.3"):
+        world.install(name, ("python", "python3", f"python{name.rsplit('.', 1)[0]}", "pip"))
+    return world
+
+
+# -- flags ---------------------------------------------------------------------------------
+def test_latest_flags(three: World, capsys: Capture) -> None:
+    assert three.pyv("latest", "3.11", capsys=capsys) == (0, "3.11.7\n", "")
+    assert three.pyv("latest", "3.9", capsys=capsys) == (
+        1,
+        "",
+        "pyv: no installed versions match the prefix `3.9'\n",
+    )
+    # -b and -f: the prefix stands for itself, for scripts; -b fails, -f succeeds.
+    for text in ("3.9", "nonexistent"):
+        assert three.pyv("latest", "-b", text, capsys=capsys) == (1, f"{text}\n", "")
+        assert three.pyv("latest", "-f", text, capsys=capsys) == (0, f"{text}\n", "")
+    assert three.pyv("latest", "-b", "3.12", capsys=capsys) == (0, "3.12.3\n", "")
+    assert three.pyv("latest", "nonexistent", capsys=capsys)[0] == 1  # not a version
+
+
+def test_latest_known_short_flag(three: World, capsys: Capture) -> None:
+    long = three.pyv("latest", "--known", "3.12", capsys=capsys)
+    assert long[0] == 0 and long[1].startswith("3.12.")
+    assert three.pyv("latest", "-k", "3.12", capsys=capsys) == long
+    assert three.pyv("latest", "-k", "3.99", capsys=capsys) == (
+        1,
+        "",
+        "pyv: no known versions match the prefix `3.99'\n",
+    )
+
+
+def test_uninstall_force_asks_nothing_and_skips_what_is_not_installed(three: World) -> None:
+    done = three.run("uninstall", "-f", "3.12.1", "2.7.6")  # no terminal, no -y
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "uninstalled 3.12.1\n")
+    assert not (three.root / "versions" / "3.12.1").exists()
+    done = three.run("uninstall", "--force", "3.12.1")
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_install_l_lists(three: World, capsys: Capture) -> None:
+    long = three.pyv("install", "--list", "3.12", capsys=capsys)
+    assert long[0] == 0 and long[1]
+    assert three.pyv("install", "-l", "3.12", capsys=capsys) == long
+
+
+def test_version_bare_and_version_name_force(three: World, capsys: Capture) -> None:
+    (three.work / ".python-version").write_text("3.12\n2.7.6\n3.11\n")
+    missing = "pyv: version `2.7.6' is not installed (set by "
+    code, out, err = three.pyv("version", "--bare", capsys=capsys)
+    assert (code, out) == (1, "3.12.3\n3.11.7\n")
+    assert err.startswith(missing)
+    code, out, err = three.pyv("version-name", capsys=capsys)
+    assert (code, out) == (1, "3.12.3:3.11.7\n")
+    assert err.startswith(missing)
+    assert three.pyv("version-name", "-f", capsys=capsys) == (0, "3.12.3:2.7.6:3.11.7\n", "")
+    assert three.pyv("version-name", "--force", capsys=capsys)[0] == 0
+
+
+def test_which_skip_advice(three: World, capsys: Capture) -> None:
+    (three.work / ".python-version").write_text("3.12\n")
+    code, _, err = three.pyv("which", "python3.11", capsys=capsys)
+    assert (code, err) == (
+        127,
+        "pyv: python3.11: command not found; the `python3.11' command exists in these"
+        " Python versions: 3.11.7\n",
+    )
+    assert three.pyv("which", "python3.11", "--skip-advice", capsys=capsys) == (
+        127,
+        "",
+        "pyv: python3.11: command not found\n",
+    )
+    path = str(three.root / "versions" / "3.12.3" / "bin" / "python3")
+    assert three.pyv("which", "--skip-advice", "python3", capsys=capsys) == (0, f"{path}\n", "")
+
+
+def test_versions_executables_and_skip_aliases(three: World, capsys: Capture) -> None:
+    bin_dir = three.root / "versions" / "3.12.1" / "bin"
+    (bin_dir / "idle3.12").write_text("#!/bin/sh\n")
+    (bin_dir / "idle3.12").chmod(0o755)
+    (bin_dir / "notes.txt").write_text("not a command\n")
+    names = ["idle3.12", "pip", "python", "python3", "python3.11", "python3.12"]
+    expected = "".join(f"{n}\n" for n in names)
+    assert three.pyv("versions", "--executables", capsys=capsys) == (0, expected, "")
+    assert three.pyv("versions", "--bare", "--executables", capsys=capsys)[1] == expected
+    bare = three.pyv("versions", "--bare", capsys=capsys)
+    assert three.pyv("versions", "--bare", "--skip-aliases", capsys=capsys) == bare
+    code, out, _ = three.pyv("versions", "--skip-aliases", capsys=capsys)
+    assert code == 0 and "3.12.3" in out and " 3.12\n" not in out
