@@ -101,22 +101,31 @@ def exec_(layout: Layout, environ: Environ, argv: list[str]) -> int:
     runner.execute(layout, selection.current(layout, environ), argv, environ)
 
 
-def init(layout: Layout, environ: Environ, shell_name: str | None, *, path_only: bool) -> int:
-    """Print the shell code that enables the shims (and, unless ``path_only``, `pyv shell`)."""
+def init(
+    layout: Layout, environ: Environ, shell_name: str | None, *, path_only: bool, push: bool
+) -> int:
+    """Print the shell code that enables the shims (and, unless ``path_only``, the pyv
+    shell function and completion)."""
     from pyv import shell
 
     name = shell.checked(shell_name) if shell_name else shell.detect(environ)
-    sys.stdout.write(shell.init_code(layout, name, path_only=path_only))
+    if not path_only:
+        shell.ensure_folders(layout)
+    sys.stdout.write(shell.init_code(layout, name, path_only=path_only, push=push))
     return 0
 
 
-def _init_args(rest: list[str]) -> tuple[str | None, bool] | None:
-    """(shell, path_only) for ``init -`` / ``init --path`` with an optional shell; else None."""
-    flags = {a for a in rest if a in ("-", "--path")}
+_INIT_FLAGS = ("-", "--path", "--no-push-path", "--no-rehash")
+
+
+def _init_args(rest: list[str]) -> tuple[str | None, bool, bool] | None:
+    """(shell, path_only, push) for ``init -`` / ``init --path`` with the flags rc files
+    hold and an optional shell; else None."""
+    flags = {a for a in rest if a in _INIT_FLAGS}
     words = [a for a in rest if a not in flags]
-    if not flags or len(words) > 1 or any(w.startswith("-") for w in words):
+    if not flags & {"-", "--path"} or len(words) > 1 or any(w.startswith("-") for w in words):
         return None  # --write, --help, or no "-": the typer command
-    return (words[0] if words else None), "--path" in flags
+    return (words[0] if words else None), "--path" in flags, "--no-push-path" not in flags
 
 
 _NO_ARGS: dict[str, Callable[[Layout, Environ], int]] = {
@@ -168,7 +177,8 @@ def dispatch(args: list[str]) -> int | None:
         if parsed is None:
             return None
         try:
-            return init(from_environ(os.environ), os.environ, parsed[0], path_only=parsed[1])
+            layout = from_environ(os.environ)
+            return init(layout, os.environ, parsed[0], path_only=parsed[1], push=parsed[2])
         except PyvError as e:
             return report(e)
     if command == "install":

@@ -16,6 +16,105 @@ def three(world: World) -> World:
     return world
 
 
+# -- help, commands, completions -----------------------------------------------------------
+def test_help_without_a_command_lists_the_commands(world: World, capsys: Capture) -> None:
+    code, out, err = world.pyv("help", capsys=capsys)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:3] == ["Usage: pyv <command> [<args>]", "", "Some useful pyv commands are:"]
+    assert any(line.split()[:2] == ["local", "Set"] for line in lines)
+    assert not any(line.split()[:1] == ["sh-shell"] for line in lines)  # hidden plumbing
+    assert world.pyv("help", "--usage", capsys=capsys) == (0, "Usage: pyv <command> [<args>]\n", "")
+
+
+def test_help_for_a_command_is_its_help(world: World, capsys: Capture) -> None:
+    code, out, _ = world.pyv("help", "local", capsys=capsys)
+    assert code == 0
+    assert "Usage: pyv local [OPTIONS] [VERSIONS]..." in out and "--unset" in out
+    usage = world.pyv("help", "--usage", "prefix", capsys=capsys)
+    assert usage == (0, "Usage: pyv prefix [OPTIONS] [VERSION]\n", "")
+
+
+def test_help_for_a_command_pyv_does_not_have(world: World, capsys: Capture) -> None:
+    assert world.pyv("help", "hello", capsys=capsys) == (2, "", "pyv: no such command `hello'\n")
+
+
+def test_commands_lists_every_command_and_the_shell_functions_ones(
+    world: World, capsys: Capture
+) -> None:
+    code, out, _ = world.pyv("commands", capsys=capsys)
+    names = out.split()
+    assert code == 0 and names == sorted(names)
+    assert {"init", "rehash", "shell", "completions", "commands"} <= set(names)
+    assert not any(n.startswith("sh-") for n in names)
+    assert world.pyv("commands", "--sh", capsys=capsys) == (0, "rehash\nshell\n", "")
+    no_sh = world.pyv("commands", "--no-sh", capsys=capsys)[1].split()
+    assert "init" in no_sh and "rehash" in no_sh and "shell" not in no_sh
+    assert world.pyv("commands", "--sh", "--no-sh", capsys=capsys)[0] == 2
+
+
+def test_completions_offer_options_then_values(three: World, capsys: Capture) -> None:
+    code, out, _ = three.pyv("completions", "local", capsys=capsys)
+    assert code == 0
+    assert out.split() == [
+        "--help",
+        "--force",
+        "--unset",
+        "system",
+        "3",
+        "3.11",
+        "3.11.7",
+        "3.12",
+        "3.12.1",
+        "3.12.3",
+    ]
+    three.pyv("rehash", capsys=capsys)
+    out = three.pyv("completions", "which", capsys=capsys)[1]
+    assert out.split() == [
+        "--help",
+        "--skip-advice",
+        "pip",
+        "python",
+        "python3",
+        "python3.11",
+        "python3.12",
+    ]
+    # `which' takes one command: once it is there, only options are left.
+    assert three.pyv("completions", "which", "pip", capsys=capsys)[1] == "--help\n--skip-advice\n"
+    # `shell' is the shell function's: its options are sh-shell's.
+    assert three.pyv("completions", "shell", capsys=capsys)[1].split()[:3] == [
+        "--help",
+        "--unset",
+        "-",
+    ]
+
+
+def test_completions_of_a_command_pyv_does_not_have(world: World, capsys: Capture) -> None:
+    assert world.pyv("completions", "hello", capsys=capsys) == (
+        2,
+        "",
+        "pyv: no such command `hello'\n",
+    )
+
+
+def test_shims_lists_the_shims(world: World, capsys: Capture) -> None:
+    assert world.pyv("shims", capsys=capsys) == (0, "", "")  # no root yet: none
+    three = world
+    for name in ("3.11.7", "3.12.3"):
+        three.install(name, ("python", "python3", f"python{name.rsplit('.', 1)[0]}", "pip"))
+    names = ["pip", "python", "python3", "python3.11", "python3.12"]
+    shims = three.root / "shims"
+    assert three.pyv("shims", "--short", capsys=capsys) == (0, "".join(f"{n}\n" for n in names), "")
+    assert three.pyv("shims", capsys=capsys)[1] == "".join(f"{shims / n}\n" for n in names)
+
+
+def test_sh_rehash_rehashes_and_prints_code_that_forgets_command_paths(three: World) -> None:
+    for shell, code in (("bash", "hash -r 2>/dev/null || true\n"), ("fish", "")):
+        done = three.run("sh-rehash", PYV_SHELL=shell)
+        assert (done.returncode, done.stdout) == (0, code)
+        assert (three.root / "shims" / "python3.12").is_symlink()
+
+
 # -- flags ---------------------------------------------------------------------------------
 def test_latest_flags(three: World, capsys: Capture) -> None:
     assert three.pyv("latest", "3.11", capsys=capsys) == (0, "3.11.7\n", "")
