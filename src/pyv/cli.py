@@ -32,6 +32,7 @@ _FAMILIES = (
     "selected",
     "listing",
     "choosing",
+    "versionfiles",
     "installing",
     "across",
     "health",

@@ -115,6 +115,77 @@ def test_sh_rehash_rehashes_and_prints_code_that_forgets_command_paths(three: Wo
         assert (three.root / "shims" / "python3.12").is_symlink()
 
 
+# -- version-file, version-file-read, version-file-write -----------------------------------
+def test_version_file_names_the_file_that_selects_the_version(
+    three: World, capsys: Capture
+) -> None:
+    global_file = str(three.root / "version")
+    assert three.pyv("version-file", capsys=capsys) == (0, f"{global_file}\n", "")  # not there
+    (three.work / ".python-version").write_text("3.12\n")
+    (three.work / "sub" / "deeper").mkdir(parents=True)
+    local = str(three.work / ".python-version")
+    assert three.pyv("version-file", capsys=capsys) == (0, f"{local}\n", "")
+    deeper = str(three.work / "sub" / "deeper")
+    assert three.pyv("version-file", deeper, capsys=capsys) == (0, f"{local}\n", "")
+    # With a folder, only .python-version files count, and none is a plain status 1.
+    assert three.pyv("version-file", str(three.tmp), capsys=capsys) == (1, "", "")
+    missing = str(three.tmp / "missing")
+    assert three.pyv("version-file", missing, capsys=capsys) == (
+        2,
+        "",
+        f"pyv: no such directory: {missing}\n",
+    )
+
+
+def test_version_file_read_prints_the_usable_versions(three: World, capsys: Capture) -> None:
+    file = three.work / "my-version"
+    file.write_text("\ufeff  3.12 one\r\n\n# 3.9\n  # 3.8\n3.11.7 two\n2.7.6")
+    assert three.pyv("version-file-read", str(file), capsys=capsys) == (
+        0,
+        "3.12:3.11.7:2.7.6\n",
+        "",
+    )
+    file.write_text("../*\n3.12\n")
+    assert three.pyv("version-file-read", str(file), capsys=capsys) == (
+        0,
+        "3.12\n",
+        f"pyv: warning: ignoring `../*' in {file}, line 1: not a version (it looks like a path)\n",
+    )
+
+
+def test_version_file_read_of_no_versions_is_a_plain_status_1(
+    three: World, capsys: Capture
+) -> None:
+    """As pyenv: a script tests the status (the global file may not exist yet)."""
+    file = three.work / "my-version"
+    assert three.pyv("version-file-read", str(file), capsys=capsys) == (1, "", "")
+    file.write_text("\n# nothing\n")
+    assert three.pyv("version-file-read", str(file), capsys=capsys) == (1, "", "")
+    file.write_text("..\n")
+    code, out, err = three.pyv("version-file-read", str(file), capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith("pyv: warning: ignoring `..'")
+
+
+def test_version_file_write(three: World, capsys: Capture) -> None:
+    file = three.work / "my-version"
+    assert three.pyv("version-file-write", str(file), "3.12", "3.11.7", capsys=capsys) == (
+        0,
+        "",
+        "",
+    )
+    assert file.read_text() == "3.12\n3.11.7\n"
+    assert three.pyv("version-file-write", str(file), "2.7.6", capsys=capsys) == (
+        1,
+        "",
+        "pyv: version `2.7.6' is not installed; run `pyv install 2.7.6'\n",
+    )
+    assert file.read_text() == "3.12\n3.11.7\n"
+    assert three.pyv("version-file-write", "-f", str(file), "2.7.6", capsys=capsys)[0] == 0
+    assert file.read_text() == "2.7.6\n"
+    assert three.pyv("version-file-write", str(file), capsys=capsys)[0] == 2
+
+
 # -- flags ---------------------------------------------------------------------------------
 def test_latest_flags(three: World, capsys: Capture) -> None:
     assert three.pyv("latest", "3.11", capsys=capsys) == (0, "3.11.7\n", "")

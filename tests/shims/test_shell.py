@@ -157,7 +157,13 @@ def test_completion_answers_commands(versions: World) -> None:
         text=True,
         check=False,
     )
-    assert done.stdout.split() == ["version-name", "version-origin", "version", "versions"]
+    assert done.stdout.split() == [
+        "version-name",
+        "version-origin",
+        "version",
+        "versions",
+        "version-file",
+    ]
 
 
 # -- hostile values in the code pyv prints for eval (audit F1) -------------------------------
