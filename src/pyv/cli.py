@@ -28,7 +28,17 @@ from pyv.commands import app
 from pyv.errors import EXIT_USAGE, PyvError, internal, report, say
 
 # Each module registers its commands on app; this order is --help's and completion's.
-_FAMILIES = ("selected", "listing", "choosing", "installing", "across", "health", "shell")
+_FAMILIES = (
+    "selected",
+    "listing",
+    "choosing",
+    "versionfiles",
+    "installing",
+    "across",
+    "health",
+    "shell",
+    "help",
+)
 for _family in _FAMILIES:
     importlib.import_module(f"pyv.commands.{_family}")
 
@@ -39,23 +49,34 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def main(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version_callback, is_eager=True, help="Show pyv's version."
     ),
 ) -> None:
     """Manage Python versions: select them per directory, shell or user; install and link them."""
+    if ctx.invoked_subcommand is None:  # `pyv' alone, as pyenv: its version and the commands
+        from pyv.commands import help as helping
+
+        raise typer.Exit(helping.bare_invocation())
 
 
 def run(args: list[str]) -> int:
     """Run the CLI on ``args`` and return the exit code; one line per error."""
+    from pyv.commands import help as helping
+
     try:
+        group = helping.app_group()
+        helping.check_command(group, args)
         command: list[str] = []
         if args[:1] == ["run"] and "--" in args:  # what follows -- is the command, untouched
             split = args.index("--")
             args, command = args[:split], args[split + 1 :]
-        result = app(args=args, prog_name="pyv", standalone_mode=False, obj={"command": command})
+        result = group.main(
+            args=args, prog_name="pyv", standalone_mode=False, obj={"command": command}
+        )
     except PyvError as e:
         return report(e)
     except click_exceptions.UsageError as e:

@@ -15,7 +15,7 @@ import os
 import sys
 
 from pyv import runner, selection
-from pyv.errors import PyvError, VersionNotInstalled, report
+from pyv.errors import CommandNotFound, PyvError, VersionNotInstalled, report
 from pyv.paths import Layout, from_environ
 
 TYPE_CHECKING = False
@@ -25,14 +25,17 @@ if TYPE_CHECKING:
     Environ = Mapping[str, str]
 
 
-def version_name(layout: Layout, environ: Environ) -> int:
+def version_name(layout: Layout, environ: Environ, *, force: bool = False) -> int:
     """Print the selected installations, ``:``-separated; as pyenv does, a missing one
-    is reported and the rest are still printed (and the status is 1)."""
+    is reported and the rest are still printed (and the status is 1). ``force``: a
+    missing one is printed as it is written, without a word (pyenv's ``-f``)."""
     chosen = selection.current(layout, environ)
     status = 0
     found = []
     for word, name in runner.resolve(layout, chosen):
-        if name is None:
+        if name is None and force:
+            found.append(word)
+        elif name is None:
             status = report(VersionNotInstalled(word, chosen.origin))
         else:
             found.append(name)
@@ -47,21 +50,28 @@ def version_origin(layout: Layout, environ: Environ) -> int:
     return 0
 
 
-def version(layout: Layout, environ: Environ) -> int:
-    """Print each selected installation with its origin; report the missing ones."""
+def version(layout: Layout, environ: Environ, *, bare: bool = False) -> int:
+    """Print each selected installation with its origin (``bare``: the name alone);
+    report the missing ones."""
     chosen = selection.current(layout, environ)
     status = 0
     for word, name in runner.resolve(layout, chosen):
         if name is None:
             status = report(VersionNotInstalled(word, chosen.origin))
         else:
-            print(f"{name} ({chosen.origin})")
+            print(name if bare else f"{name} ({chosen.origin})")
     return status
 
 
-def which(layout: Layout, environ: Environ, command: str) -> int:
-    """Print the full path of ``command`` in the selected versions."""
-    path, _ = runner.which(layout, selection.current(layout, environ), command, environ)
+def which(layout: Layout, environ: Environ, command: str, *, advice: bool = True) -> int:
+    """Print the full path of ``command`` in the selected versions (``advice`` False: a
+    failure does not list the versions that have it, pyenv's ``--skip-advice``)."""
+    try:
+        path, _ = runner.which(layout, selection.current(layout, environ), command, environ)
+    except CommandNotFound as e:
+        if advice:
+            raise
+        raise CommandNotFound(e.command, []) from None
     print(path)
     return 0
 
@@ -91,22 +101,31 @@ def exec_(layout: Layout, environ: Environ, argv: list[str]) -> int:
     runner.execute(layout, selection.current(layout, environ), argv, environ)
 
 
-def init(layout: Layout, environ: Environ, shell_name: str | None, *, path_only: bool) -> int:
-    """Print the shell code that enables the shims (and, unless ``path_only``, `pyv shell`)."""
+def init(
+    layout: Layout, environ: Environ, shell_name: str | None, *, path_only: bool, push: bool
+) -> int:
+    """Print the shell code that enables the shims (and, unless ``path_only``, the pyv
+    shell function and completion)."""
     from pyv import shell
 
     name = shell.checked(shell_name) if shell_name else shell.detect(environ)
-    sys.stdout.write(shell.init_code(layout, name, path_only=path_only))
+    if not path_only:
+        shell.ensure_folders(layout)
+    sys.stdout.write(shell.init_code(layout, name, path_only=path_only, push=push))
     return 0
 
 
-def _init_args(rest: list[str]) -> tuple[str | None, bool] | None:
-    """(shell, path_only) for ``init -`` / ``init --path`` with an optional shell; else None."""
-    flags = {a for a in rest if a in ("-", "--path")}
+_INIT_FLAGS = ("-", "--path", "--no-push-path", "--no-rehash")
+
+
+def _init_args(rest: list[str]) -> tuple[str | None, bool, bool] | None:
+    """(shell, path_only, push) for ``init -`` / ``init --path`` with the flags rc files
+    hold and an optional shell; else None."""
+    flags = {a for a in rest if a in _INIT_FLAGS}
     words = [a for a in rest if a not in flags]
-    if not flags or len(words) > 1 or any(w.startswith("-") for w in words):
+    if not flags & {"-", "--path"} or len(words) > 1 or any(w.startswith("-") for w in words):
         return None  # --write, --help, or no "-": the typer command
-    return (words[0] if words else None), "--path" in flags
+    return (words[0] if words else None), "--path" in flags, "--no-push-path" not in flags
 
 
 _NO_ARGS: dict[str, Callable[[Layout, Environ], int]] = {
@@ -158,7 +177,8 @@ def dispatch(args: list[str]) -> int | None:
         if parsed is None:
             return None
         try:
-            return init(from_environ(os.environ), os.environ, parsed[0], path_only=parsed[1])
+            layout = from_environ(os.environ)
+            return init(layout, os.environ, parsed[0], path_only=parsed[1], push=parsed[2])
         except PyvError as e:
             return report(e)
     if command == "install":

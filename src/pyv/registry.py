@@ -134,17 +134,6 @@ def listing(layout: Layout, *, envs: bool = True, aliases: bool = True) -> list[
     return ordered
 
 
-def executables(layout: Layout) -> list[str]:
-    """The names of every command in every version and environment, once each, sorted."""
-    found: set[str] = set()
-    for name, _ in entries(layout, envs=True):
-        try:
-            found.update(e.name for e in os.scandir(bin_dir(layout, name)) if not e.is_dir())
-        except OSError:
-            continue
-    return sorted(found)
-
-
 def read_receipt(layout: Layout, name: str) -> dict[str, Any]:
     """The receipt of installation ``name`` (an empty dict if unreadable)."""
     import json

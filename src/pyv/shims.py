@@ -102,6 +102,15 @@ def rehash(layout: Layout, bin_dirs: list[str]) -> tuple[set[str], set[str]]:
     return wanted - present, present - wanted
 
 
+def listed(layout: Layout) -> list[str]:
+    """The paths of the shims in ``shims/``, sorted (not the shim script they link to)."""
+    try:
+        names = os.listdir(layout.shims)
+    except OSError:
+        return []
+    return sorted(os.path.join(layout.shims, n) for n in names if not n.startswith("."))
+
+
 def _replace_file(path: str, text: str) -> None:
     try:
         with open(path, encoding="utf-8") as f:

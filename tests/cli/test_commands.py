@@ -180,7 +180,7 @@ def test_latest(three: World, capsys: Capture) -> None:
     assert three.pyv("latest", "3.10", capsys=capsys) == (
         1,
         "",
-        "pyv: no installed version matches `3.10'\n",
+        "pyv: no installed versions match the prefix `3.10'\n",
     )
     assert three.pyv("latest", "-q", "3.10", capsys=capsys) == (1, "", "")
 
@@ -225,7 +225,7 @@ def test_uninstall_without_a_terminal_needs_yes(three: World) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["nope"], "pyv: No such command 'nope'; see `pyv --help'\n"),
+        (["nope"], "pyv: no such command `nope'\n"),
         (["which", "--foo", "x"], "pyv: No such option: --foo; see `pyv which --help'\n"),
         (["local", "3.12/../.."], "pyv: invalid version `3.12/../..': not a version request\n"),
         (["local", "--unset", "3.12"], "pyv: --unset takes no versions\n"),
@@ -369,10 +369,12 @@ def test_a_file_system_error_is_one_line(three: World, capsys: Capture) -> None:
     assert "directory" in err
 
 
-def test_a_bare_pyv_shows_help_without_an_error_line(world: World) -> None:
+def test_a_bare_pyv_shows_its_version_and_help_without_an_error_line(world: World) -> None:
+    from pyv import __version__
+
     done = world.run()
-    assert done.returncode == 2
-    assert "Usage" in done.stdout
+    assert (done.returncode, done.stdout) == (2, "")  # as pyenv: a failure, all on stderr
+    assert done.stderr.splitlines()[:2] == [f"pyv {__version__}", "Usage: pyv <command> [<args>]"]
     assert "pyv:" not in done.stderr
 
 

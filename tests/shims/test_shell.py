@@ -41,6 +41,7 @@ def session(world: World, shell: str, script: str) -> subprocess.CompletedProces
         "bash": ["--norc", "--noprofile", "-c"],
         "zsh": ["-f", "-c"],
         "fish": ["--no-config", "-c"],
+        "dash": ["-c"],
     }
     env = world.env(PATH="/usr/bin:/bin", SHELL=f"/bin/{shell}")
     return subprocess.run(
@@ -103,9 +104,12 @@ def test_pyv_shell_sets_and_unsets_the_version_in_this_shell(versions: World, sh
 
 
 def test_pyv_shell_without_the_integration_says_what_to_do(versions: World) -> None:
-    done = versions.run("shell", "3.11")
-    assert done.returncode == 1
-    assert done.stderr.startswith("pyv: `pyv shell' needs the shell integration; add eval")
+    for args in (["3.11"], [], ["-"], ["--unset"]):
+        done = versions.run("shell", *args)
+        assert (done.returncode, done.stdout) == (1, "")
+        assert (
+            done.stderr == "pyv: shell integration not enabled. Run `pyv init' for instructions.\n"
+        )
 
 
 def test_init_path_prints_only_the_path_part(versions: World) -> None:
@@ -153,7 +157,13 @@ def test_completion_answers_commands(versions: World) -> None:
         text=True,
         check=False,
     )
-    assert done.stdout.split() == ["version-name", "version-origin", "version", "versions"]
+    assert done.stdout.split() == [
+        "version-name",
+        "version-origin",
+        "version",
+        "versions",
+        "version-file",
+    ]
 
 
 # -- hostile values in the code pyv prints for eval (audit F1) -------------------------------
@@ -318,3 +328,187 @@ def test_init_flags_people_have_in_their_rc_files(versions: World) -> None:
     assert detected.stdout == (
         "PYV_SHELL_DETECT=zsh\nPYV_PROFILE_DETECT=~/.zprofile\nPYV_RC_DETECT=~/.zshrc\n"
     )
+
+
+# -- pyenv's shell function: `pyv shell -', `pyv rehash', completion (issue 11, items 3-4) ----
+SOURCE = {
+    "fish": "source '{file}'",
+    "dash": ". '{file}'",
+    "bash": ". '{file}'",
+    "zsh": ". '{file}'",
+}
+
+
+def sourced(world: World, shell: str) -> str:
+    """A line that sources pyv's init code for ``shell`` (dash gets sh's)."""
+    code = world.tmp / f"init.{shell}"
+    code.write_text(init_code(world, "sh" if shell == "dash" else shell))
+    return SOURCE[shell].format(file=code)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "dash"])
+def test_pyv_shell_dash_goes_back_to_the_previous_version(versions: World, shell: str) -> None:
+    status = "$status" if shell == "fish" else "$?"
+    script = [
+        sourced(versions, shell),
+        f"pyv shell -; echo status={status}",  # nothing to go back to yet
+        "pyv shell 3.11",
+        "pyv shell 3.12.3",
+        "pyv shell -",
+        "pyv shell",
+        "pyv shell -",
+        "pyv shell",
+        "pyv shell --unset",
+        "python3",
+        "pyv shell -",
+        "pyv shell",
+    ]
+    done = session(versions, shell, "\n".join(script) + "\n")
+    assert done.stdout.splitlines() == [
+        "status=1",
+        "3.11",
+        "3.12.3",
+        "3.12.3 python3 ",  # unset: the global version
+        "3.12.3",
+    ]
+    assert done.stderr == "pyv: no previous shell version to go back to\n"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "dash"])
+def test_pyv_rehash_in_the_function_makes_the_shell_forget_command_paths(
+    versions: World, shell: str
+) -> None:
+    # The shell remembers where it found python3; after a rehash it must look again.
+    forget = "hash | grep -q python3 || echo forgotten"
+    script = [sourced(versions, shell), "python3 >/dev/null", forget, "pyv rehash", forget]
+    done = session(versions, shell, "\n".join(script) + "\n")
+    assert (done.stdout, done.stderr) == ("forgotten\n", "")
+
+
+def test_a_failing_function_command_returns_its_status(versions: World) -> None:
+    script = [sourced(versions, "bash"), "pyv shell --no-such-option; echo status=$?"]
+    done = session(versions, "bash", "\n".join(script) + "\n")
+    assert done.stdout == "status=2\n"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_pyv_shell_help_through_the_function_shows_help(versions: World, shell: str) -> None:
+    done = session(versions, shell, f"{sourced(versions, shell)}\npyv shell --help\n")
+    assert done.returncode == 0, done.stderr
+    assert "Usage: pyv shell" in done.stdout
+
+
+def test_bash_init_code_works_in_a_profile_that_dash_reads(versions: World) -> None:
+    """`eval "$(pyv init - bash)"` in ~/.profile: a graphical login reads it with dash."""
+    shims = str(versions.root / "shims")
+    code = versions.tmp / "init.bash"
+    code.write_text(init_code(versions, "bash"))
+    script = f". '{code}'\necho \"$PATH\"\npyv shell 3.11\npython3\n"
+    done = session(versions, "dash", script)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [f"{shims}:/usr/bin:/bin", "3.11.7 python3 "]
+
+
+def test_init_names_the_shell_that_runs_a_script_by_its_command_line(versions: World) -> None:
+    """A #!/bin/sh script gets sh's code, though its process is named after the script."""
+    script = versions.work / "setup-env"
+    pyv = f"{sys.executable} -m pyv"
+    script.write_text(f'#!/bin/sh\neval "$({pyv} init -)"\necho "$PYV_SHELL"\n')
+    script.chmod(0o755)
+    done = subprocess.run(
+        [str(script)],
+        env=versions.env(SHELL="/bin/bash"),
+        cwd=versions.work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "sh\n", "")
+
+
+def test_init_without_a_dash_says_how_and_fails(versions: World) -> None:
+    done = versions.run("init", "fish")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert "\npyv init - fish | source\n" in done.stderr
+    done = versions.run("init", "bash")
+    assert 'eval "$(pyv init - bash)"' in done.stderr.splitlines()
+
+
+def test_init_makes_the_shims_and_versions_folders(world: World) -> None:
+    for args in (["init", "-", "bash"], ["init", "-", "--no-push-path", "fish"]):
+        shutil.rmtree(world.root, ignore_errors=True)
+        done = world.run(*args)
+        assert done.returncode == 0, done.stderr
+        assert (world.root / "shims").is_dir() and (world.root / "versions").is_dir()
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_init_exports_the_shell_for_later_commands(versions: World, shell: str) -> None:
+    done = session(versions, shell, f"{sourced(versions, shell)}\necho $PYV_SHELL\n")
+    assert done.stdout == f"{shell}\n"
+
+
+@pytest.mark.parametrize(
+    ("shell", "expected"),
+    [
+        ("bash", 'PYV_VERSION_OLD="${PYV_VERSION-}"\nexport PYV_VERSION="3.11"\n'),
+        ("fish", 'set -gu PYV_VERSION_OLD "$PYV_VERSION"\nset -gx PYV_VERSION "3.11"\n'),
+        ("tcsh", 'PYV_VERSION_OLD="${PYV_VERSION-}"\nexport PYV_VERSION="3.11"\n'),
+    ],
+)
+def test_sh_shell_prints_code_for_the_shell_init_named(
+    versions: World, shell: str, expected: str
+) -> None:
+    done = versions.run("sh-shell", "3.11", PYV_SHELL=shell)
+    assert (done.returncode, done.stdout, done.stderr) == (0, expected, "")
+    # Asking for the version already set changes nothing.
+    done = versions.run("sh-shell", "3.11", PYV_SHELL=shell, PYV_VERSION="3.11")
+    assert (done.returncode, done.stdout) == (0, "")
+    done = versions.run("sh-shell", PYV_SHELL=shell, PYV_VERSION="3.11")
+    assert (done.returncode, done.stdout) == (0, 'echo "$PYV_VERSION"\n')
+    done = versions.run("sh-shell", PYV_SHELL=shell)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "pyv: no shell-specific version configured\n"
+
+
+def test_bash_completion_offers_commands_options_and_versions(versions: World) -> None:
+    script = [
+        sourced(versions, "bash"),
+        'COMP_WORDS=(pyv loc); COMP_CWORD=1; _pyv_complete; echo "${COMPREPLY[*]}"',
+        'COMP_WORDS=(pyv local --un); COMP_CWORD=2; _pyv_complete; echo "${COMPREPLY[*]}"',
+        'COMP_WORDS=(pyv local 3.11); COMP_CWORD=2; _pyv_complete; echo "${COMPREPLY[*]}"',
+        "complete -p pyv",
+    ]
+    done = session(versions, "bash", "\n".join(script) + "\n")
+    assert done.stdout.splitlines() == [
+        "local",
+        "--unset",
+        "3.11 3.11.7",
+        "complete -F _pyv_complete pyv",
+    ]
+
+
+def test_zsh_completion_offers_commands_options_and_versions(versions: World) -> None:
+    # compctl -K functions read the command line with `read -c': a stand-in gives it.
+    script = [
+        sourced(versions, "zsh"),
+        'read() { words=("${line[@]}") }',
+        "line=(pyv loc); _pyv_complete; echo ${(j: :)reply}",
+        "line=(pyv local 3.11 ''); _pyv_complete; print -rl -- $reply | grep -x 3.11.7",
+        "compctl -L pyv",
+    ]
+    done = session(versions, "zsh", "\n".join(script) + "\n")
+    lines = done.stdout.splitlines()
+    assert "local" in lines[0].split() and "version" in lines[0].split()
+    assert lines[1:] == ["3.11.7", "compctl -K _pyv_complete pyv"]
+
+
+def test_fish_completion_offers_commands_options_and_versions(versions: World) -> None:
+    script = [
+        sourced(versions, "fish"),
+        "complete -C 'pyv loc'",
+        "complete -C 'pyv local --un'",
+        "complete -C 'pyv local 3.11'",
+    ]
+    done = session(versions, "fish", "\n".join(script) + "\n")
+    assert done.stdout.split() == ["local", "--unset", "3.11", "3.11.7"]

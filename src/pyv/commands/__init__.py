@@ -16,7 +16,6 @@ from pyv.paths import Layout, from_environ
 app = typer.Typer(
     name="pyv",
     help="Manage Python versions: select them per directory, shell or user; install and link them.",
-    no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},

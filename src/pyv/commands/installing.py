@@ -46,13 +46,20 @@ def link(
 def uninstall(
     requests: list[str] = typer.Argument(..., metavar="VERSIONS..."),
     yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask for confirmation."),
+    force: bool = typer.Option(
+        False, "-f", "--force", help="Do not ask, and skip versions that are not installed."
+    ),
 ) -> None:
     """Remove installed versions (a linked one is only forgotten)."""
     layout = current_layout()
-    try:
-        found = [registry.get(layout, text) for text in requests]
-    except VersionNotInstalled as e:  # its hint, `pyv install ...', is no help here
-        raise PyvError(e.message, hint="see `pyv versions'") from None
+    found = []
+    for text in requests:
+        try:
+            found.append(registry.get(layout, text))
+        except VersionNotInstalled as e:  # its hint, `pyv install ...', is no help here
+            if not force:  # as pyenv's -f: nothing to remove is no error
+                raise PyvError(e.message, hint="see `pyv versions'") from None
+    yes = yes or force
     # Two requests for one installation (`3.12.5 3.12`) remove it once.
     chosen = list({i.name: i for i in found}.values())
     if not yes:
@@ -113,7 +120,7 @@ def install_versions(
 def install(
     requests: Optional[list[str]] = typer.Argument(None, metavar="[VERSIONS]..."),
     force: bool = typer.Option(False, "-f", "--force", help="Reinstall if installed."),
-    list_: bool = typer.Option(False, "--list", help="List what can be installed here."),
+    list_: bool = typer.Option(False, "-l", "--list", help="List what can be installed here."),
     all_platforms: bool = typer.Option(False, "--all-platforms", help="With --list."),
     as_json: bool = typer.Option(False, "--json", help="With --list."),
     implementation: Optional[str] = typer.Option(

@@ -17,6 +17,7 @@ import typer
 from pyv import registry, runner, selection
 from pyv.commands import app, current_layout, exit_with
 from pyv.errors import (
+    InvalidRequest,
     PyvError,
     warn,
 )
@@ -63,9 +64,12 @@ def versions(
 ) -> None:
     """List the installed versions, oldest first; '*' marks the selected ones."""
     layout = current_layout()
-    if executables:  # as pyenv: overrides the other switches
-        for name in registry.executables(layout):
-            print(name)
+    if executables:  # as pyenv: overrides the other switches; envs' commands too
+        from pyv import shims
+
+        every = [registry.bin_dir(layout, name) for name, _ in registry.entries(layout, envs=True)]
+        for command in sorted(shims.commands(every)):
+            print(command)
         return
     if all_:
         _list_foreign(layout, registry.installations(layout), as_json=as_json)
@@ -165,23 +169,38 @@ def whence(
 def latest(
     prefix: str = typer.Argument(..., metavar="PREFIX", help="A version or prefix: 3.12, 3."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No error message."),
-    known: bool = typer.Option(False, "--known", help="Among installable builds instead."),
+    known: bool = typer.Option(False, "-k", "--known", help="Among installable builds instead."),
+    bypass: bool = typer.Option(
+        False, "-b", "--bypass", help="If none matches, print PREFIX (and fail) instead."
+    ),
+    force: bool = typer.Option(
+        False, "-f", "--force", help="If none matches, print PREFIX (and succeed) instead."
+    ),
 ) -> None:
     """Print the newest installed (or, with --known, installable) version matching PREFIX."""
     from pyv.builds import catalog
     from pyv.request import parse
 
-    request = parse(prefix.rstrip("."))
     layout = current_layout()
-    if known:
-        found_names = [
-            b.name for b in catalog.matching(catalog.available(layout, os.environ), request)
-        ]
-    else:
-        found_names = [i.name for i in registry.matching(layout, request)]
+    try:
+        request = parse(prefix.rstrip("."))
+        if known:
+            found_names = [
+                b.name for b in catalog.matching(catalog.available(layout, os.environ), request)
+            ]
+        else:
+            found_names = [i.name for i in registry.matching(layout, request)]
+    except InvalidRequest:
+        if not (bypass or force):
+            raise
+        found_names = []
     if not found_names:
+        if bypass or force:  # what pyenv's scripts use: the prefix stands for itself
+            print(prefix)
+            exit_with(0 if force else 1)
+            return
         if quiet:
             raise typer.Exit(1)
-        what = "installable" if known else "installed"
-        raise PyvError(f"no {what} version matches `{prefix}'")
+        what = "known" if known else "installed"
+        raise PyvError(f"no {what} versions match the prefix `{prefix}'")
     print(found_names[0])

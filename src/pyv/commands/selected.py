@@ -21,9 +21,13 @@ from pyv.commands import app, current_layout, exit_with
 
 
 @app.command("version-name")
-def version_name() -> None:
+def version_name(
+    force: bool = typer.Option(
+        False, "-f", "--force", help="Print a version that is not installed as it is written."
+    ),
+) -> None:
     """Print the selected version names, separated by ':'."""
-    exit_with(hot.version_name(current_layout(), os.environ))
+    exit_with(hot.version_name(current_layout(), os.environ, force=force))
 
 
 @app.command("version-origin")
@@ -33,15 +37,20 @@ def version_origin() -> None:
 
 
 @app.command("version")
-def version() -> None:
+def version(bare: bool = typer.Option(False, "--bare", help="Names only, one per line.")) -> None:
     """Print the selected versions and where they are set."""
-    exit_with(hot.version(current_layout(), os.environ))
+    exit_with(hot.version(current_layout(), os.environ, bare=bare))
 
 
 @app.command("which")
-def which(command: str = typer.Argument(..., help="A command such as python3 or pip.")) -> None:
+def which(
+    command: str = typer.Argument(..., help="A command such as python3 or pip."),
+    skip_advice: bool = typer.Option(
+        False, "--skip-advice", help="On failure, do not list the versions that have it."
+    ),
+) -> None:
     """Print the full path of COMMAND in the selected version."""
-    exit_with(hot.which(current_layout(), os.environ, command))
+    exit_with(hot.which(current_layout(), os.environ, command, advice=not skip_advice))
 
 
 @app.command("prefix")
