@@ -28,7 +28,16 @@ from pyv.commands import app
 from pyv.errors import EXIT_USAGE, PyvError, internal, report, say
 
 # Each module registers its commands on app; this order is --help's and completion's.
-_FAMILIES = ("selected", "listing", "choosing", "installing", "across", "health", "shell")
+_FAMILIES = (
+    "selected",
+    "listing",
+    "choosing",
+    "installing",
+    "across",
+    "health",
+    "shell",
+    "virtualenvs",
+)
 for _family in _FAMILIES:
     importlib.import_module(f"pyv.commands.{_family}")
 

@@ -133,13 +133,18 @@ def path_code(layout: Layout, shell: str, *, push: bool = True) -> str:
 
 
 def function_code(shell: str) -> str:
-    """The ``pyv`` shell function: ``pyv shell`` changes this shell, the rest runs pyv."""
+    """The ``pyv`` shell function: ``pyv shell``, ``activate`` and ``deactivate`` change
+    this shell (they print code to eval), the rest runs pyv."""
     pyv = _pyv(shell)
     if shell == "fish":
         return (
             "function pyv\n"
             '    if test (count $argv) -gt 1; and test "$argv[1]" = shell\n'
             f"        set -l code ({pyv} sh-shell --shell fish $argv[2..-1] | string collect)\n"
+            "        or return $status\n"
+            '        eval "$code"\n'
+            '    else if contains -- "$argv[1]" activate deactivate\n'
+            f"        set -l code ({pyv} sh-$argv[1] --shell fish $argv[2..-1] | string collect)\n"
             "        or return $status\n"
             '        eval "$code"\n'
             "    else\n"
@@ -153,6 +158,11 @@ def function_code(shell: str) -> str:
         "        shift\n"
         + ("        local __pyv_code\n" if shell != "sh" else "")
         + f'        __pyv_code=$({pyv} sh-shell --shell {shell} "$@") || return $?\n'
+        '        eval "$__pyv_code"\n'
+        '    elif [ "${1:-}" = activate ] || [ "${1:-}" = deactivate ]; then\n'
+        + ("        local __pyv_code\n" if shell != "sh" else "")
+        + f'        __pyv_code=$(__pyv_verb=$1; shift; {pyv} "sh-$__pyv_verb" --shell {shell} "$@")'
+        " || return $?\n"
         '        eval "$__pyv_code"\n'
         "    else\n"
         f'        {pyv} "$@"\n'
