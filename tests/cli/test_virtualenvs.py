@@ -513,3 +513,14 @@ def test_link_name_of_a_virtualenv_elsewhere_is_refused_by_delete(world: World, 
         " virtualenv in this root; remove the link with `pyv uninstall outside'\n"
     )
     assert (elsewhere / "bin" / "activate").is_file()
+
+
+def test_uninstalling_a_version_removes_the_links_to_its_envs(
+    world: World, base: str, capsys: Capture
+) -> None:
+    """As pyenv-virtualenv's uninstall hook: no link is left naming a removed environment."""
+    make_env(world, capsys, base, "myenv")
+    code, _, err = world.pyv("uninstall", "-y", base, capsys=capsys)
+    assert code == 0, err
+    assert not os.path.lexists(world.root / "versions" / "myenv")
+    assert world.pyv("virtualenvs", "--bare", capsys=capsys) == (0, "", "")
