@@ -38,6 +38,7 @@ _FAMILIES = (
     "health",
     "shell",
     "help",
+    "virtualenvs",
 )
 for _family in _FAMILIES:
     importlib.import_module(f"pyv.commands.{_family}")

@@ -14,7 +14,7 @@ from pyv import reconcile, registry
 from pyv.errors import InterpreterError, RegistryError
 from pyv.interpreter import Interpreter, find_executable, inspect
 from pyv.paths import Layout
-from pyv.request import parse_name
+from pyv.request import is_plain_name, parse_name
 
 # Prefixes shared with other software: link only the interpreter's own commands.
 SHARED_PREFIXES = frozenset({"/", "/usr", "/usr/local", "/opt/homebrew", "/opt/local"})
@@ -29,10 +29,13 @@ def link(layout: Layout, path: str, *, name: str | None = None) -> tuple[str, bo
     found = inspect(executable)
     name = name or found.name
     wanted = parse_name(name)
-    if wanted is None or str(wanted).partition("+")[0] != found.name:
+    # a name that is no version (mine, tools) is fine, as pyenv allows any folder name;
+    # one that reads as a version must be this interpreter's, or it would be taken for it
+    if not is_plain_name(name) and (wanted is None or str(wanted).partition("+")[0] != found.name):
         raise InterpreterError(
             f"cannot name {executable} `{name}': it is Python {found.name}",
-            hint=f"use {found.name} or a label such as {found.name}+mine",
+            hint=f"use {found.name}, a label such as {found.name}+mine, or a name that is"
+            " no version, such as mine",
         )
     with reconcile.lock(layout), registry.scratch(layout, "link") as staged:
         if name in registry.names(layout):

@@ -411,12 +411,14 @@ def remove(layout: Layout, name: str) -> None:
             _remove_folder(layout, env)
         _fsync_dir(layout.versions)
         return
-    if "/" in name:  # X/envs/NAME: its links go with it
-        real = os.path.realpath(folder)
-        for other, kind in entries(layout):
-            path = os.path.join(layout.versions, other)
-            if kind == "env-link" and os.path.realpath(path) == real:
-                os.unlink(path)
+    # X/envs/NAME: its links go with it; a version: the links to its envs (as
+    # pyenv-virtualenv's uninstall hook does), which would be left dangling
+    real = os.path.realpath(folder)
+    for other, kind in entries(layout):
+        path = os.path.join(layout.versions, other)
+        target = os.path.realpath(path)
+        if kind == "env-link" and (target == real or target.startswith(real + os.sep)):
+            os.unlink(path)
     _remove_folder(layout, folder)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from packaging.version import InvalidVersion, Version
 
 from pyv.errors import InvalidRequest
+from pyv.paths import is_safe_name
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -240,6 +241,18 @@ def parse_name(name: str) -> PythonRequest | None:
     except InvalidRequest:
         return None
     return request if request.is_exact and str(request) == name else None
+
+
+def is_plain_name(name: str) -> bool:
+    """True for a safe folder name that is no version request at all (``myenv``,
+    ``tools``): it can name an installation without being taken for a version."""
+    if "/" in name or not is_safe_name(name):
+        return False
+    try:
+        parse(name)
+    except InvalidRequest:
+        return True
+    return False
 
 
 def sort_key(request: PythonRequest) -> tuple[bool, str, Version, Version, bool, str, str]:

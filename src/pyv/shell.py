@@ -30,9 +30,9 @@ RC_FILES = {
     "fish": "~/.config/fish/config.fish",
     "sh": "~/.profile",
 }
-FUNCTION_COMMANDS = ("rehash", "shell")
+FUNCTION_COMMANDS = ("rehash", "shell", "activate", "deactivate")
 """Commands the shell function runs as ``pyv sh-COMMAND`` and evaluates the output of."""
-NEED_FUNCTION = ("shell",)
+NEED_FUNCTION = ("shell", "activate", "deactivate")
 """Commands that only work through the shell function (the others run pyv as well)."""
 _BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+:,./-_")
 

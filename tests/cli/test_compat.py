@@ -47,7 +47,11 @@ def test_commands_lists_every_command_and_the_shell_functions_ones(
     assert code == 0 and names == sorted(names)
     assert {"init", "rehash", "shell", "completions", "commands"} <= set(names)
     assert not any(n.startswith("sh-") for n in names)
-    assert world.pyv("commands", "--sh", capsys=capsys) == (0, "rehash\nshell\n", "")
+    assert world.pyv("commands", "--sh", capsys=capsys) == (
+        0,
+        "activate\ndeactivate\nrehash\nshell\n",
+        "",
+    )
     no_sh = world.pyv("commands", "--no-sh", capsys=capsys)[1].split()
     assert "init" in no_sh and "rehash" in no_sh and "shell" not in no_sh
     assert world.pyv("commands", "--sh", "--no-sh", capsys=capsys)[0] == 2

@@ -68,11 +68,20 @@ def test_a_second_copy_of_a_version_needs_a_label(world: World) -> None:
     assert link.link(world.layout, str(other), name="3.12.1+other") == ("3.12.1+other", True)
 
 
-@pytest.mark.parametrize("name", ["3.11.0", "3.12", "../3.12.1", "3.12.1t", "mine"])
-def test_a_name_must_be_the_interpreters_version(world: World, name: str) -> None:
+@pytest.mark.parametrize("name", ["3.11.0", "3.12", "../3.12.1", "3.12.1t", "pypy", "my/env"])
+def test_a_name_that_reads_as_a_version_must_be_the_interpreters(world: World, name: str) -> None:
     with pytest.raises(InterpreterError, match=r"it is Python 3\.12\.1"):
         link.link(world.layout, str(fake_prefix(world.tmp)), name=name)
     assert registry.names(world.layout) == []
+
+
+def test_a_name_that_is_no_version_is_accepted_and_selects_it(world: World) -> None:
+    # pyenv takes any folder name in versions/ (pyenv-virtualenv's myenv, tools, ...)
+    prefix = fake_prefix(world.tmp)
+    assert link.link(world.layout, str(prefix), name="myenv") == ("myenv", True)
+    assert registry.prefix(world.layout, "myenv") == str(prefix)
+    assert registry.resolve(world.layout, "myenv") == "myenv"
+    assert (world.root / "shims" / "python3").is_symlink()
 
 
 def test_not_an_interpreter(world: World) -> None:
