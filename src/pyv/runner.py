@@ -97,7 +97,6 @@ def system_which(layout: Layout, command: str, environ: Mapping[str, str]) -> st
     """``command`` on PATH, skipping pyv's shims folder, and any link to a shim elsewhere
     on PATH: running it would run pyv again, which would find it again, forever."""
     shims = {os.path.normpath(layout.shims), os.path.realpath(layout.shims)}
-    shim_file = os.path.realpath(os.path.join(layout.shims, SHIM_FILE))
     for folder in environ.get("PATH", os.defpath).split(os.pathsep):
         if not folder or os.path.normpath(folder) in shims:
             continue
@@ -105,18 +104,21 @@ def system_which(layout: Layout, command: str, environ: Mapping[str, str]) -> st
         if (
             _is_executable(path)
             and os.path.realpath(folder) not in shims
-            and os.path.realpath(path) != shim_file
+            # any pyv's shim, this root's or another's: never the system's command
+            and os.path.basename(os.path.realpath(path)) != SHIM_FILE
         ):
             return path
     return None
 
 
 def whence(layout: Layout, command: str) -> list[str]:
-    """Installations whose ``bin`` has ``command``, newest first."""
+    """Installations whose ``bin`` has ``command`` (any folder or link in versions/, as
+    pyenv looks, but no alias links), newest first."""
+    names = registry.names(layout)
     return [
-        i.name
-        for i in registry.installations(layout)
-        if _is_executable(os.path.join(i.path, "bin", command))
+        name
+        for name in reversed(registry.version_sorted(names))
+        if _is_executable(os.path.join(registry.bin_dir(layout, name), command))
     ]
 
 

@@ -514,20 +514,24 @@ def test_a_shim_linked_into_another_folder_on_path_ends_at_once(world: World) ->
     elsewhere.mkdir()
     (elsewhere / "only-here").symlink_to(world.root / "shims" / "only-here")
     env = world.env(PATH=f"{elsewhere}:/usr/bin:/bin", PWD=str(world.work))
-    done = subprocess.run(
-        [str(elsewhere / "only-here")],
-        env=env,
-        cwd=world.work,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=10,
-    )
-    assert done.returncode == 127, done.stderr
-    assert done.stderr == (
-        "pyv: only-here: command not found; the `only-here' command exists in these Python"
-        " versions: 3.12.1\n"
-    )
+    # also when PYV_ROOT is not set (pyenv's own test runs it so): the shim's root, not
+    # pyv's default one, must decide what is a shim
+    bare = {k: v for k, v in env.items() if k != "PYV_ROOT"}
+    for environ in (env, bare):
+        done = subprocess.run(
+            [str(elsewhere / "only-here")],
+            env=environ,
+            cwd=world.work,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+        assert done.returncode == 127, done.stderr
+        assert done.stderr == (
+            "pyv: only-here: command not found; the `only-here' command exists in these Python"
+            " versions: 3.12.1\n"
+        )
 
 
 def test_pyv_exec_pip_install_places_the_new_scripts_shims(world: World) -> None:
