@@ -21,19 +21,25 @@ from pyv.errors import (
 )
 
 
-def _rehash(*, quiet: bool) -> None:
+def _rehash(*, quiet: bool, verbose: bool = False) -> None:
     layout = current_layout()
+    os.makedirs(layout.shims, exist_ok=True)  # as pyenv: there, even with no versions
     with reconcile.lock(layout, quiet=quiet) as repairs:
         pass  # taking the lock runs the reconcile step, which rehashes
-    if not quiet:
+    if verbose and not quiet:
         for line in repairs.lines():
             tell(line)
 
 
 @app.command("rehash")
-def rehash(quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing.")) -> None:
-    """Place a shim for every command of every installed version, and repair alias links."""
-    _rehash(quiet=quiet)
+def rehash(
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was repaired."),
+) -> None:
+    """Place a shim for every command of every installed version, and repair alias links.
+
+    Silent, as pyenv's is; -v says what changed (doctor --fix always does)."""
+    _rehash(quiet=quiet, verbose=verbose)
 
 
 @app.command("shims")
