@@ -85,21 +85,36 @@ def commands(bin_dirs: list[str]) -> set[str]:
 
 def rehash(layout: Layout, bin_dirs: list[str]) -> tuple[set[str], set[str]]:
     """Make ``shims/`` match the commands in ``bin_dirs`` (call under the lock):
-    (added, removed)."""
+    (added, removed).
+
+    The folder is the version manager's, as in pyenv: whatever else is in it (a stale
+    shim, pyenv's own shim scripts on a root pyenv used) is replaced or removed, and
+    with no commands it is left empty.
+    """
     os.makedirs(layout.shims, exist_ok=True)
     shim = os.path.join(layout.shims, SHIM_FILE)
-    _replace_file(shim, render(layout))
     wanted = commands(bin_dirs)
-    present = {
-        e.name
-        for e in os.scandir(layout.shims)
-        if e.is_symlink() and os.readlink(e.path) == SHIM_FILE
-    }
-    for command in sorted(present - wanted):
-        os.unlink(os.path.join(layout.shims, command))
-    for command in sorted(wanted - present):
+    if wanted:
+        _replace_file(shim, render(layout))
+    ours = set()
+    others = set()
+    for e in os.scandir(layout.shims):
+        if e.name.startswith("."):
+            continue  # the shim script itself, and temporary files (pyv.reconcile's)
+        if e.is_symlink() and os.readlink(e.path) == SHIM_FILE:
+            ours.add(e.name)
+        else:
+            others.add(e.name)
+    for command in sorted((ours | others) - wanted):
+        path = os.path.join(layout.shims, command)
+        if os.path.isdir(path) and not os.path.islink(path):
+            continue  # not a shim anyone made: left alone
+        os.unlink(path)
+    for command in sorted(wanted - ours):
         atomic.symlink(SHIM_FILE, os.path.join(layout.shims, command))
-    return wanted - present, present - wanted
+    if not wanted and os.path.lexists(shim):
+        os.unlink(shim)
+    return wanted - ours, (ours | others) - wanted
 
 
 def listed(layout: Layout) -> list[str]:

@@ -189,3 +189,26 @@ def test_layout_refuses_names_that_leave_the_folder() -> None:
     for name in ("..", ".", "a/b", "3.12.1/envs/..", "3.12.1/envs/a/b", "x\ny"):
         with pytest.raises(ValueError):
             layout.version_dir(name)
+
+
+def test_rehash_takes_over_pyenvs_shims_folder(
+    pyenv_root: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """shims/ is the version manager's: pyenv's shim scripts become pyv's, stale ones go."""
+    world = pyenv_root
+    shims_dir = world.root / "shims"
+    shims_dir.mkdir()
+    for name in ("python", "oldshim"):
+        (shims_dir / name).write_text('#!/usr/bin/env bash\nexec pyenv exec "$@"\n')
+        (shims_dir / name).chmod(0o755)
+    assert world.pyv("rehash", capsys=capsys) == (0, "", "")
+    assert not (shims_dir / "oldshim").exists()
+    assert os.readlink(shims_dir / "python") == ".pyv-shim"
+    assert "conda" in os.listdir(shims_dir)
+
+
+def test_rehash_with_no_versions_leaves_an_empty_shims_folder(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert world.pyv("rehash", capsys=capsys) == (0, "", "")
+    assert os.listdir(world.root / "shims") == []
