@@ -68,10 +68,33 @@ def which(
         path = find_command(layout, name, command, environ)
         if path is not None:
             return path, name
+    found = versioned_command(layout, command)
+    if found is not None:
+        return found
     # As pyenv: each missing version said first, then "command not found" (exit 127)
     error = CommandNotFound(command, whence(layout, command))
     error.before = [VersionNotInstalled(word, selection.origin) for word in missing]
     raise error
+
+
+def versioned_command(layout: Layout, command: str) -> tuple[str, str] | None:
+    """A command that names its minor (``python3.13``, ``pip3.13``, ``python3.13t``) in
+    the newest installed 3.13, which its alias link names; the shim's rule too."""
+    word = command.rstrip("0123456789.t")
+    word = command[len(word) :]
+    digits = word.rstrip("t")
+    if (
+        not digits
+        or word.count("t") > 1
+        or digits.count(".") != 1
+        or not all(part.isdigit() for part in digits.split("."))
+    ):
+        return None
+    name = registry.installed_name(layout, word)
+    if name is None:
+        return None
+    path = find_command(layout, name, command, {})
+    return (path, name) if path is not None else None
 
 
 def find_command(layout: Layout, name: str, command: str, environ: Mapping[str, str]) -> str | None:

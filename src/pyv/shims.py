@@ -21,6 +21,9 @@ ROOT = "@ROOT@"
 """Placeholder in the prototype for the pyv root, a quoted sh word."""
 PYV = "@PYV@"
 """Placeholder in the prototype for the command that starts pyv, quoted sh words."""
+ALIASES = "@ALIASES@"
+"""Placeholder in the prototype for the alias table, a case pattern there:
+``'3.12') pyv_word='3.12.1' ;; ''``."""
 _PROTOTYPE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyv-shim")
 # Commands that would shadow pyv itself, or that are not commands at all.
 _SKIP = frozenset({"pyv", SHIM_FILE})
@@ -48,8 +51,38 @@ def render(layout: Layout) -> str:
             raise PyvError(f"cannot write shims for `{printable(path, 200)}': not UTF-8") from None
     with open(_PROTOTYPE, encoding="utf-8") as f:
         lines = f.read().split("\n")  # not splitlines: the prototype holds \v and \f
-    values = {ROOT: shlex.quote(layout.root), PYV: " ".join(shlex.quote(p) for p in pyv)}
+    # each alias an item of the case; the prototype's own item then matches only ''
+    table = (
+        "".join(
+            f"{shlex.quote(alias)}) pyv_word={shlex.quote(target)} ;; "
+            for alias, target in sorted(_alias_links(layout).items())
+        )
+        + "''"
+    )
+    values = {
+        ROOT: shlex.quote(layout.root),
+        PYV: " ".join(shlex.quote(p) for p in pyv),
+        ALIASES: table,
+    }
     return "\n".join(line if _is_comment(line) else _fill(line, values) for line in lines)
+
+
+def _alias_links(layout: Layout) -> dict[str, str]:
+    """pyv's alias links in versions/ (an alias name linking to a sibling's safe name)."""
+    from pyv import registry
+    from pyv.paths import is_safe_name
+
+    found = {}
+    try:
+        scanned = list(os.scandir(layout.versions))
+    except OSError:
+        return {}
+    for e in scanned:
+        if e.is_symlink() and is_safe_name(e.name) and registry.is_alias_name(e.name):
+            target = os.readlink(e.path)
+            if is_safe_name(target) and "/" not in target:
+                found[e.name] = target
+    return found
 
 
 def _is_comment(line: str) -> bool:

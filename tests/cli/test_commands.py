@@ -115,11 +115,13 @@ def test_which_and_whence(three: World, capsys: Capture) -> None:
 
 def test_a_command_no_selected_version_has_exits_127(three: World, capsys: Capture) -> None:
     three.pyv("local", "3.12", capsys=capsys)
-    assert three.pyv("which", "python3.11", capsys=capsys) == (
+    tox = three.root / "versions/3.11.7/bin/tox"  # only 3.11.7 has it
+    tox.write_text("#!/bin/sh\n")
+    tox.chmod(0o755)
+    assert three.pyv("which", "tox", capsys=capsys) == (
         127,
         "",
-        "pyv: python3.11: command not found; the `python3.11' command exists in these "
-        "Python versions: 3.11.7\n",
+        "pyv: tox: command not found; the `tox' command exists in these Python versions: 3.11.7\n",
     )
     assert three.pyv("which", "black", capsys=capsys) == (
         127,

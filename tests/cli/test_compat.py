@@ -246,16 +246,18 @@ def test_version_bare_and_version_name_force(three: World, capsys: Capture) -> N
 
 def test_which_skip_advice(three: World, capsys: Capture) -> None:
     (three.work / ".python-version").write_text("3.12\n")
-    code, _, err = three.pyv("which", "python3.11", capsys=capsys)
+    tox = three.root / "versions/3.11.7/bin/tox"  # only 3.11.7 has it
+    tox.write_text("#!/bin/sh\n")
+    tox.chmod(0o755)
+    code, _, err = three.pyv("which", "tox", capsys=capsys)
     assert (code, err) == (
         127,
-        "pyv: python3.11: command not found; the `python3.11' command exists in these"
-        " Python versions: 3.11.7\n",
+        "pyv: tox: command not found; the `tox' command exists in these Python versions: 3.11.7\n",
     )
-    assert three.pyv("which", "python3.11", "--skip-advice", capsys=capsys) == (
+    assert three.pyv("which", "tox", "--skip-advice", capsys=capsys) == (
         127,
         "",
-        "pyv: python3.11: command not found\n",
+        "pyv: tox: command not found\n",
     )
     path = str(three.root / "versions" / "3.12.3" / "bin" / "python3")
     assert three.pyv("which", "--skip-advice", "python3", capsys=capsys) == (0, f"{path}\n", "")

@@ -93,7 +93,17 @@ CASES = [
     ),
     Case("missing-only", {".python-version": b"3.9.18\n"}, status=127),
     Case("command-not-found", {".python-version": b"3.12\n"}, command="black", status=127),
-    Case("command-elsewhere", {".python-version": b"3.12\n"}, command="python3.11", status=127),
+    # a command that names its minor runs the newest installed one (issue 11, item 7)
+    Case(
+        "versioned-elsewhere", {".python-version": b"3.12\n"}, command="python3.11", expect="3.11.7"
+    ),
+    Case(
+        "versioned-from-system",
+        {".python-version": b"system\n"},
+        command="python3.12",
+        expect="3.12.3",
+    ),
+    Case("versioned-missing", {".python-version": b"3.12\n"}, command="python3.10", status=127),
     Case("range", {".python-version": b">=3.11,<3.12\n"}, expect="3.11.7"),
     Case("uv-spelling", {".python-version": b"cpython@3.12\n"}, expect="3.12.3"),
     Case("major-alias", {".python-version": b"3\n"}, expect="3.13.0"),
@@ -192,7 +202,7 @@ def test_shim_matches_core(project: World, case: Case) -> None:
     else:
         assert which == (status, "", err)  # the same message as exec
     shim = str(project.root / "shims" / case.command)
-    if case.command == "black":  # no version has it, so there is no shim to run
+    if case.command in ("black", "python3.10"):  # no version has it, so there is no shim
         assert not os.path.lexists(shim)
         return
     assert_shells_agree(shim, ["--flag", "a b"], cwd, env, core)
@@ -568,3 +578,37 @@ def test_which_commands_change_console_scripts(argv: list[str], changes: bool) -
     from pyv import runner
 
     assert runner.changes_scripts(argv) is changes
+
+
+def test_an_interpreter_started_through_an_alias_sees_its_real_prefix(world: World) -> None:
+    """Issue 11, item 8: `PYV_VERSION=3 python` runs versions/3.12.1/bin/python, not
+    versions/3/bin/python, so what pip writes survives `3` moving on."""
+    for name in ("3.12.1",):
+        world.install(name)
+    script = world.root / "versions/3.12.1/bin/whoami"
+    script.write_text('#!/bin/sh\necho "$0"\n')
+    script.chmod(0o755)
+    with reconcile.lock(world.layout):
+        pass
+    env = world.env(PYV_VERSION="3", PATH=f"{world.root / 'shims'}:/usr/bin:/bin")
+    for shell, argv in POSIX_SHELLS.items():
+        shell_or_skip(argv[0])
+        done = run([*argv, str(world.root / "shims/whoami")], world.work, env)
+        assert done == (0, f"{script}\n", ""), shell
+    world.install("3.13.0")  # `3` moves on; a script written through it would break
+    with reconcile.lock(world.layout):
+        pass
+    env["PYV_VERSION"] = "3.12"
+    done = run([str(world.root / "shims/whoami")], world.work, env)
+    assert done == (0, f"{script}\n", "")
+
+
+def test_a_versioned_command_reaches_every_installed_minor(project: World) -> None:
+    """Issue 11, item 7: python3.11 from a folder selecting 3.12, through shim and core."""
+    (project.work / ".python-version").write_text("3.12\n")
+    env = project.env(PATH=f"{project.root / 'shims'}:/usr/bin:/bin", PWD=str(project.work))
+    for command, expect in (("python3.11", "3.11.7"), ("python3.13", "3.13.0")):
+        done = run([str(project.root / "shims" / command)], project.work, env)
+        assert done == (0, f"{expect} {command} \n", ""), command
+        which = run([sys.executable, "-m", "pyv", "which", command], project.work, env)
+        assert which[1] == f"{project.root / 'versions' / expect / 'bin' / command}\n"
