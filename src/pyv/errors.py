@@ -68,10 +68,26 @@ class VersionNotInstalled(PyvError):
     """A requested version is not installed."""
 
     def __init__(self, request: str, origin: str | None = None) -> None:
-        where = f" ({origin})" if origin else ""
-        hint = None if request == "system" else f"run `pyv install {request}'"
-        super().__init__(f"version `{request}' is not installed{where}", hint=hint)
+        # pyenv's exact words, which scripts written for pyenv match: "is not installed
+        # (set by ...)" for a selection, "not installed" for a version named in the
+        # command. The hint is for a person, so only at a terminal.
+        if origin:
+            message = f"version `{request}' is not installed ({origin})"
+        else:
+            message = f"version `{request}' not installed"
+        hint = None
+        if request != "system" and at_terminal():
+            hint = f"run `pyv install {request}'"
+        super().__init__(message, hint=hint)
         self.request = request
+
+
+def at_terminal() -> bool:
+    """True if stderr is a terminal (where hints meant for a person are shown)."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
 
 
 class CommandNotFound(PyvError):

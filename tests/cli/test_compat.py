@@ -182,7 +182,7 @@ def test_version_file_write(three: World, capsys: Capture) -> None:
     assert three.pyv("version-file-write", str(file), "2.7.6", capsys=capsys) == (
         1,
         "",
-        "pyv: version `2.7.6' is not installed; run `pyv install 2.7.6'\n",
+        "pyv: version `2.7.6' not installed\n",
     )
     assert file.read_text() == "3.12\n3.11.7\n"
     assert three.pyv("version-file-write", "-f", str(file), "2.7.6", capsys=capsys)[0] == 0

@@ -47,7 +47,7 @@ def test_a_working_directory_with_escape_sequences_stays_on_one_line_per_message
     (project / ".python-version").write_text("3.9.18\n../../etc\n")
     file = f"{world.work}/{SHOWN}/.python-version"
     warning = f"pyv: warning: ignoring `../../etc' in {file}, line 2: not a version"
-    missing = f"pyv: version `3.9.18' is not installed (set by {file}); run `pyv install 3.9.18'"
+    missing = f"pyv: version `3.9.18' is not installed (set by {file})"
     for args in (["version"], ["which", "python3"], ["exec", "python3"], ["prefix"]):  # hot
         done = world.run(*args, cwd=project)
         lines = message_lines(done.stderr)
@@ -168,3 +168,21 @@ def test_pyv_debug_shows_the_traceback_of_a_file_system_error_too(
     monkeypatch.setenv("PYV_DEBUG", "1")
     with pytest.raises(IsADirectoryError):
         world.pyv("local", "--force", "3.12", capsys=capsys)
+
+
+def test_the_install_hint_is_shown_at_a_terminal_only(world: World) -> None:
+    """Scripts and logs get pyenv's exact line; a person at a terminal also the hint."""
+    from tests.terminal import run_in_terminal
+
+    (world.work / ".python-version").write_text("3.9.18\n")
+    origin = world.work / ".python-version"
+    line = f"pyv: version `3.9.18' is not installed (set by {origin})"
+    piped = world.run("version-name")
+    assert (piped.returncode, piped.stderr) == (1, line + "\n")
+    code, out = run_in_terminal(
+        [sys.executable, "-m", "pyv", "version-name"],
+        env=world.env(PWD=str(world.work)),
+        cwd=world.work,
+    )
+    assert code == 1
+    assert out.decode().strip() == f"{line}; run `pyv install 3.9.18'"

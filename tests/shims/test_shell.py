@@ -100,7 +100,7 @@ def test_pyv_shell_sets_and_unsets_the_version_in_this_shell(versions: World, sh
         "3.11.7 python3 ",
         "3.12.3 python3 ",
     ]
-    assert done.stderr == "pyv: version `3.99' is not installed; run `pyv install 3.99'\n"
+    assert done.stderr == "pyv: version `3.99' not installed\n"
 
 
 def test_pyv_shell_without_the_integration_says_what_to_do(versions: World) -> None:

@@ -198,7 +198,7 @@ def test_get_refuses_an_ambiguous_prefix(world: World) -> None:
 
 
 def test_get_names_what_is_missing(world: World) -> None:
-    with pytest.raises(VersionNotInstalled, match=r"version `3\.11' is not installed"):
+    with pytest.raises(VersionNotInstalled, match=r"version `3\.11' not installed"):
         registry.get(world.layout, "3.11")
 
 

@@ -16,6 +16,7 @@ from pyv.commands import app, current_layout
 from pyv.errors import (
     PyvError,
     UsageError,
+    VersionNotInstalled,
     printable,
 )
 from pyv.paths import Layout
@@ -33,9 +34,7 @@ def checked_names(layout: Layout, requests: list[str], *, force: bool) -> list[s
             if request.kind == "system":
                 runner.prefix(layout, "system", os.environ)
             elif registry.find(layout, request) is None:
-                raise PyvError(
-                    f"version `{name}' is not installed", hint=f"run `pyv install {name}'"
-                )
+                raise VersionNotInstalled(name)
         canonical.append(name)
     return canonical
 
