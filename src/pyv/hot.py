@@ -55,11 +55,14 @@ def version(layout: Layout, environ: Environ, *, bare: bool = False) -> int:
     report the missing ones."""
     chosen = selection.current(layout, environ)
     status = 0
-    for word, name in runner.resolve(layout, chosen):
+    found = []
+    for word, name in runner.resolve(layout, chosen):  # as pyenv: the missing ones first
         if name is None:
             status = report(VersionNotInstalled(word, chosen.origin))
         else:
-            print(name if bare else f"{name} ({chosen.origin})")
+            found.append(name)
+    for name in found:
+        print(name if bare else f"{name} ({chosen.origin})")
     return status
 
 

@@ -3,7 +3,8 @@
 Precedence, as in pyenv:
 
 1. ``PYV_VERSION`` (several versions separated by ``:``), set by ``pyv shell``;
-2. the nearest ``.python-version`` walking up from the working directory to ``/``;
+2. the nearest ``.python-version`` walking up from ``PYV_DIR`` (pyenv's ``PYENV_DIR``) if
+   it is set, else (or if none is there) from the working directory, to ``/``;
 3. the global ``version`` file in the pyv root;
 4. ``system``.
 
@@ -71,7 +72,7 @@ def select(layout: Layout, environ: Mapping[str, str], cwd: str | None) -> Selec
     # A deleted folder holds no .python-version, and where it was is no guide: a folder
     # of that name may have been made since. So the global version applies, as it would
     # for plain python.
-    path = None if cwd is None else versionfile.find(cwd)
+    path = versionfile.find_selected(environ, cwd)
     if path is not None:
         return Selection(_from_file(layout, path), "file", path)
     if os.path.isfile(layout.global_file):

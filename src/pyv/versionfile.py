@@ -103,6 +103,25 @@ def working_dir(environ: Mapping[str, str]) -> str:
     return cwd
 
 
+DIR_VAR = "PYV_DIR"
+"""pyenv's PYENV_DIR: the folder to look for a .python-version from, before the working one."""
+
+
+def find_selected(environ: Mapping[str, str], cwd: str | None) -> str | None:
+    """The .python-version in force: from ``PYV_DIR`` if set, else (or if none is found
+    there) from ``cwd`` (None: a deleted working folder) up."""
+    start = environ.get(DIR_VAR, "")
+    if start:
+        if not os.path.isdir(start):
+            from pyv.errors import PyvError
+
+            raise PyvError(f"cannot change working directory to `{start}'")
+        found = find(os.path.abspath(start))
+        if found is not None:
+            return found
+    return None if cwd is None else find(cwd)
+
+
 def working_dir_if_any(environ: Mapping[str, str]) -> str | None:
     """Like :func:`working_dir`, but None if the working directory was deleted."""
     try:

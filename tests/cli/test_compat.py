@@ -278,3 +278,39 @@ def test_versions_executables_and_skip_aliases(three: World, capsys: Capture) ->
     assert skipped == ["3.11.7", "3.12.1", "3.12.3"]
     code, out, _ = three.pyv("versions", "--skip-aliases", capsys=capsys)
     assert code == 0 and "3.12.3" in out and " 3.12\n" not in out
+
+
+def test_pyv_dir_is_searched_first_then_the_working_folder(world: World) -> None:
+    """pyenv's PYENV_DIR, as PYV_DIR: where to look for a .python-version first."""
+    other = world.tmp / "other"
+    other.mkdir()
+    (other / ".python-version").write_text("3.11\n")
+    (world.work / ".python-version").write_text("3.12\n")
+    assert world.run("version-file", PYV_DIR=str(other)).stdout == f"{other / '.python-version'}\n"
+    blank = world.tmp / "blank"
+    blank.mkdir()
+    found = world.run("version-file", PYV_DIR=str(blank)).stdout
+    assert found == f"{world.work / '.python-version'}\n"
+    gone = world.run("version-name", PYV_DIR=str(world.tmp / "nowhere"))
+    assert (gone.returncode, gone.stderr) == (
+        1,
+        f"pyv: cannot change working directory to `{world.tmp / 'nowhere'}'\n",
+    )
+    assert world.run("local", PYV_DIR=str(other)).stdout == "3.12\n"  # local: here only
+
+
+def test_sh_shell_with_a_missing_version_says_so_and_prints_false(world: World) -> None:
+    done = world.run("sh-shell", "--shell", "bash", "9.9")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "false\n",
+        "pyv: version `9.9' not installed\n",
+    )
+
+
+def test_local_with_no_file_says_so_in_pyenvs_words(world: World) -> None:
+    done = world.run("local")
+    assert (done.returncode, done.stderr) == (
+        1,
+        "pyv: no local version configured for this directory\n",
+    )

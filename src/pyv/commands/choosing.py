@@ -17,6 +17,7 @@ from pyv.errors import (
     PyvError,
     UsageError,
     VersionNotInstalled,
+    at_terminal,
     printable,
 )
 from pyv.paths import Layout
@@ -81,7 +82,8 @@ def local(
         return
     found = versionfile.find(versionfile.working_dir(os.environ))
     if found is None:
-        raise PyvError("no local version is set for this directory", hint="run `pyv local 3.12`")
+        hint = "run `pyv local 3.12`" if at_terminal() else None  # pyenv's words, piped
+        raise PyvError("no local version configured for this directory", hint=hint)
     _show_file(found, current_layout())
 
 

@@ -18,6 +18,7 @@ from pyv.commands import app, choosing, current_layout, tell
 from pyv.errors import (
     PyvError,
     UsageError,
+    report,
 )
 
 
@@ -153,7 +154,12 @@ def sh_shell(
             raise UsageError("`-' goes back to the previous version: it takes no versions")
         sys.stdout.write(shell.revert_code(name))
         return
-    value = ":".join(choosing.checked_names(current_layout(), requests, force=False))
+    try:
+        value = ":".join(choosing.checked_names(current_layout(), requests, force=False))
+    except PyvError as e:
+        status = report(e)
+        print("false")  # as pyenv: what is evaluated fails too, whatever reads it
+        raise typer.Exit(status) from None
     if value != os.environ.get("PYV_VERSION"):
         sys.stdout.write(shell.shell_code(name, value))
 

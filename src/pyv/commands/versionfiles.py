@@ -28,7 +28,7 @@ def version_file(
     """
     if folder is None:
         cwd = versionfile.working_dir_if_any(os.environ)
-        found = None if cwd is None else versionfile.find(cwd)
+        found = versionfile.find_selected(os.environ, cwd)
         print(found or current_layout().global_file)
         return
     if not os.path.isdir(folder):
