@@ -314,3 +314,28 @@ def test_local_with_no_file_says_so_in_pyenvs_words(world: World) -> None:
         1,
         "pyv: no local version configured for this directory\n",
     )
+
+
+def test_prefix_system_is_found_as_pyenv_finds_it(world: World) -> None:
+    """The folder above the bin (or sbin) of the python on PATH, else python3's; / at the top."""
+    for folder, expect in (("usr/bin", "usr"), ("opt/sbin", "opt"), ("bin", "")):
+        top = world.tmp / "sys" / folder.replace("/", "-")
+        (top / folder).mkdir(parents=True)
+        python = top / folder / "python"
+        python.write_text("#!/bin/sh\n")
+        python.chmod(0o755)
+        done = world.run("prefix", PYV_VERSION="system", PATH=f"{top / folder}:/usr/bin:/bin")
+        assert done.stdout == f"{top / expect if expect else top}\n", (folder, done.stderr)
+
+
+def test_versions_with_nothing_installed_and_no_system_python_warns_and_fails(
+    world: World,
+) -> None:
+    empty = world.tmp / "empty"
+    empty.mkdir()
+    done = world.run("versions", PATH=str(empty))
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        "Warning: no Python detected on the system\n",
+    )
