@@ -15,7 +15,7 @@ disk, is deleted: only one cut short by the network is kept to resume.
 
 ``PYV_MIRROR`` replaces the python-build-standalone release prefix (http, https
 or file URLs). Proxies and CA bundles come from the usual environment variables
-(``HTTPS_PROXY``, ``SSL_CERT_FILE``...) through httpx. ``PYV_HTTP_TIMEOUT`` sets the
+(``HTTPS_PROXY``, ``SSL_CERT_FILE``...; see transport.py). ``PYV_HTTP_TIMEOUT`` sets the
 seconds to wait for the server (default 30). ``PYV_HTTP_RETRIES`` sets the retries
 (default 5).
 """
@@ -28,7 +28,7 @@ import shutil
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pyv.builds import diskspace
 from pyv.errors import PyvError, printable, say
@@ -36,6 +36,8 @@ from pyv.errors import PyvError, printable, say
 if TYPE_CHECKING:
     import hashlib
     import ssl
+
+    from pyv.builds.transport import Session
 
 JOBS = 4  # downloads at once, by default
 UPSTREAM = "https://github.com/astral-sh/python-build-standalone/releases/download"
@@ -176,11 +178,11 @@ def get(url: str, environ: Mapping[str, str], *, what: str) -> bytes:
 
     limit = _max_download(environ)
 
-    def attempt(client: Any) -> bytes:
-        with client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response:
+    def attempt(session: Session) -> bytes:
+        with session.get(url, {"Accept-Encoding": "identity"}) as response:
             _check_status(what, response.status_code, response.reason_phrase)
             body = bytearray()
-            for chunk in response.iter_bytes():
+            for chunk in response.iter_raw():
                 body += chunk
                 if len(body) > limit:
                     raise TooLarge(_too_large(what, limit, announced=False))
@@ -193,35 +195,35 @@ T = TypeVar("T")
 
 
 def _with_retries(
-    url: str, environ: Mapping[str, str], attempt: Callable[[Any], T], *, what: str = ""
+    url: str, environ: Mapping[str, str], attempt: Callable[[Session], T], *, what: str = ""
 ) -> T:
-    """``attempt(client)``, tried again after connection errors, timeouts, 429 and 5xx;
+    """``attempt(session)``, tried again after connection errors, timeouts, 429 and 5xx;
     messages name ``what`` (default: the file's name)."""
-    import httpx
+    from pyv.builds import transport
 
     timeout = _setting(environ, "PYV_HTTP_TIMEOUT", 30, whole=False)
     retries = int(_setting(environ, "PYV_HTTP_RETRIES", 5, whole=True))
     name = what or urllib.parse.unquote(url.rsplit("/", 1)[-1])
-    with httpx.Client(
-        follow_redirects=True, timeout=timeout, trust_env=True, verify=_tls_context(environ)
-    ) as client:
-        for tries in range(retries + 1):
-            try:
-                return attempt(client)
-            except _Retry as e:
-                reason = str(e)
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
-                if isinstance(e, httpx.ConnectError) and _permanent(e):
-                    raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
-                reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-            except httpx.HTTPError as e:
-                raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
-            if tries == retries:
-                times = f"{retries + 1} tries" if retries else "1 try"
-                raise DownloadError(f"cannot download {name} after {times}: {reason}{_via(url)}")
-            delay = min(BACKOFF * 2**tries, 8.0)
-            say(f"pyv: {name}: {reason}; retrying in {delay:.1f} s")
-            time.sleep(delay)
+    session = transport.Session(environ, timeout=timeout, tls=lambda: _tls_context(environ))
+    for tries in range(retries + 1):
+        try:
+            return attempt(session)
+        except _Retry as e:
+            reason = str(e)
+        except transport.RETRYABLE as e:
+            if isinstance(e, transport.ConnectError) and _permanent(e):
+                raise DownloadError(f"cannot download {name}: {e}{_via(session, url)}") from None
+            reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        except transport.TransportError as e:
+            raise DownloadError(f"cannot download {name}: {e}{_via(session, url)}") from None
+        if tries == retries:
+            times = f"{retries + 1} tries" if retries else "1 try"
+            raise DownloadError(
+                f"cannot download {name} after {times}: {reason}{_via(session, url)}"
+            )
+        delay = min(BACKOFF * 2**tries, 8.0)
+        say(f"pyv: {name}: {reason}; retrying in {delay:.1f} s")
+        time.sleep(delay)
     raise AssertionError("unreachable")
 
 
@@ -269,47 +271,28 @@ def _too_large(what: str, limit: int, *, announced: bool) -> str:
 
 
 def _tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:
-    """httpx's TLS settings (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's bundle),
-    with the certificates loaded on first use: loading costs about 25 ms, which a
-    download over http:// (a local mirror) never needs."""
+    """The TLS settings: certificates from ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else
+    certifi's bundle. Made only when a URL is https: loading the certificates costs about
+    25 ms, which a download over http:// (a local mirror) never needs."""
     import ssl
 
-    class LazyCertificates(ssl.SSLContext):
-        loaded = False
-
-        def load(self) -> None:
-            if not self.loaded:
-                self.loaded = True
-                if environ.get("SSL_CERT_FILE"):
-                    self.load_verify_locations(cafile=environ["SSL_CERT_FILE"])
-                elif environ.get("SSL_CERT_DIR"):
-                    self.load_verify_locations(capath=environ["SSL_CERT_DIR"])
-                else:
-                    import certifi
-
-                    self.load_verify_locations(cafile=certifi.where())
-
-        def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
-            self.load()
-            return super().wrap_socket(*args, **kwargs)
-
-        def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
-            self.load()
-            return super().wrap_bio(*args, **kwargs)
-
     # PROTOCOL_TLS_CLIENT: certificates required, host names checked, no old protocols.
-    return LazyCertificates(ssl.PROTOCOL_TLS_CLIENT)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if environ.get("SSL_CERT_FILE"):
+        context.load_verify_locations(cafile=environ["SSL_CERT_FILE"])
+    elif environ.get("SSL_CERT_DIR"):
+        context.load_verify_locations(capath=environ["SSL_CERT_DIR"])
+    else:
+        import certifi
+
+        context.load_verify_locations(cafile=certifi.where())
+    return context
 
 
-def _via(url: str) -> str:
-    """`` (through the proxy P)`` if the environment sends ``url`` through one, as httpx
-    does; without the proxy's password."""
-    import urllib.request  # httpx has imported it already
-
-    parts = urllib.parse.urlsplit(url)
-    proxies = urllib.request.getproxies_environment()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+def _via(session: Session, url: str) -> str:
+    """`` (through the proxy P)`` if ``url`` goes through one; without the proxy's password."""
+    proxy = session.proxy_for(url)
+    if not proxy:
         return ""
     shown = urllib.parse.urlsplit(proxy)
     host = shown.hostname or proxy
@@ -383,12 +366,11 @@ class _Transfer:
             raise DownloadError(f"cannot read {path}: {e.strerror}") from None
         return file_sha256(self.part)
 
-    def _attempt(self, client: object) -> str:
+    def _attempt(self, session: Session) -> str:
         """One request; the sha256 is computed as the bytes arrive (and over what a resume
         keeps)."""
-        import httpx
+        from pyv.builds.transport import RemoteProtocolError
 
-        assert isinstance(client, httpx.Client)
         part = self.part
         have = os.path.getsize(part) if os.path.exists(part) else 0
         # The file's own bytes, never re-encoded in transit (and never decoded: a server
@@ -396,16 +378,16 @@ class _Transfer:
         headers = {"Accept-Encoding": "identity"}
         if have:
             headers["Range"] = f"bytes={have}-"
-        with client.stream("GET", self.url, headers=headers) as response:
+        with session.get(self.url, headers) as response:
             status = response.status_code
             if status == 416 and have:
                 return file_sha256(part)  # the .part file is complete already
             _check_status(self.url, status, response.reason_phrase)
             if status != 206:
                 have = 0  # the server sent the whole file: start over
-            kind = response.headers.get("Content-Type", "").partition(";")[0].strip()
+            kind = response.headers.get("content-type", "").partition(";")[0].strip()
             self.content_type = printable(kind)
-            length = response.headers.get("Content-Length")
+            length = response.headers.get("content-length")
             total = have + int(length) if length and length.isdigit() else None
             if total is not None:
                 self.total = total
@@ -425,7 +407,7 @@ class _Transfer:
                     if advance:
                         advance(len(chunk))
             if total is not None and size < total:
-                raise httpx.RemoteProtocolError("the connection closed before the end of the file")
+                raise RemoteProtocolError("the connection closed before the end of the file")
         return digest.hexdigest()
 
 
