@@ -97,7 +97,8 @@ class Server:
     "gzip-label", "throttle" (the file in twenty pieces over a second); "endless" (no
     Content-Length, and the file again and again), "long" (more than its Content-Length),
     "short" (no Content-Length, half the file), "portal" (a 200 with an HTML page, as a
-    captive portal answers).
+    captive portal answers), "hold" (all but the last kilobyte, then the rest once the
+    test sets ``release``), "no-range" (the whole file with a 200, whatever the Range).
 
     It is also a forward proxy: a request for ``http://any.host/path`` is served as
     ``/path`` (and recorded whole). ``https(cert, key)`` adds a TLS listener.
@@ -108,6 +109,7 @@ class Server:
     faults: dict[str, list[str]] = field(default_factory=dict)
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range)
     listeners: list[ThreadingHTTPServer] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)  # for "hold"
 
     def count(self, path: str) -> int:
         return sum(1 for p, _ in self.requests if p == path)
@@ -158,7 +160,7 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 self.unannounced(data, fault)
                 return
             start = 0
-            rng = self.headers.get("Range")
+            rng = self.headers.get("Range") if fault != "no-range" else None
             if rng and rng.startswith("bytes="):
                 start = int(rng[6:].split("-")[0])
                 self.send_response(206)
@@ -179,6 +181,13 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "throttle":
                 self.throttled(body)
+                return
+            if fault == "hold":
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body[:-1024])
+                    self.wfile.flush()
+                    state.release.wait(60)
+                    self.wfile.write(body[-1024:])
                 return
             if fault == "slow":
                 self.wfile.write(body[:1024])

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import struct
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from pyv.errors import PyvError
 
@@ -111,13 +112,19 @@ def _stays_in(base: str, name: str) -> bool:
 
 
 @contextlib.contextmanager
-def open_stream(archive: str) -> Iterator[IO[bytes]]:
-    """The uncompressed bytes of ``archive``, read as they are needed.
+def open_stream(archive: str, source: IO[bytes] | None = None) -> Iterator[IO[bytes]]:
+    """The uncompressed bytes of ``archive``, read as they are needed: from ``source``
+    (a binary stream at the archive's first byte, such as a download still arriving) if
+    given, else from the file.
 
     A decompressor's own error for damaged data comes out as a ValueError.
     """
-    stream, errors = _decompressor(archive)
-    with stream:
+    with contextlib.ExitStack() as stack:
+        if source is None:
+            source = stack.enter_context(open(archive, "rb"))
+        stream, errors = _decompressor(archive, source)
+        if stream is not source:  # the decompressor; the caller closes the source
+            stack.enter_context(stream)
         try:
             yield stream
         except errors as e:
@@ -125,13 +132,13 @@ def open_stream(archive: str) -> Iterator[IO[bytes]]:
 
 
 @contextlib.contextmanager
-def reading(archive: str) -> Iterator[IO[bytes]]:
+def reading(archive: str, source: IO[bytes] | None = None) -> Iterator[IO[bytes]]:
     """:func:`open_stream`, with every failure in the block worded once for all kinds of
     archive: a refusal names the archive, damage is "corrupt or truncated", and a full
     disk goes up as it is, for the caller that knows which folder to name."""
     filename = os.path.basename(archive)
     try:
-        with open_stream(archive) as stream:
+        with open_stream(archive, source) as stream:
             yield stream
     except ArchiveError as e:
         raise ArchiveError(f"{filename}: {e.message}") from None
@@ -144,10 +151,13 @@ def reading(archive: str) -> Iterator[IO[bytes]]:
 Errors = tuple[type[Exception], ...]
 
 
-def _decompressor(archive: str) -> tuple[IO[bytes], Errors]:
-    """A reader for ``archive``, chosen by its first bytes, and the errors it raises."""
-    with open(archive, "rb") as f:
-        magic = f.read(6)
+def _decompressor(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
+    """A reader of ``source``, chosen by its first bytes (``archive`` names it), and the
+    errors it raises; ``source`` itself for an archive that is not compressed."""
+    magic = b""
+    while len(magic) < 6 and (more := source.read(6 - len(magic))):
+        magic += more
+    source.seek(0)
     if magic.startswith(b"\x1f\x8b"):
         import zlib
 
@@ -156,29 +166,32 @@ def _decompressor(archive: str) -> tuple[IO[bytes], Errors]:
         except ImportError:  # no wheel for this platform: the standard library's zlib
             import gzip
 
-            return gzip.open(archive, "rb"), (zlib.error,)  # type: ignore[return-value]
+            return gzip.open(source, "rb"), (zlib.error,)  # type: ignore[return-value]
         # ISA-L inflates about twice as fast as zlib, here in a thread of its own while
         # the caller's thread writes files.
-        stream = igzip_threaded.open(archive, "rb", threads=1)  # type: ignore[no-untyped-call]
+        stream = igzip_threaded.open(source, "rb", threads=1)  # type: ignore[no-untyped-call]
         return stream, (zlib.error, isal_zlib.IsalError)  # type: ignore[return-value]
     if magic.startswith(b"\x28\xb5\x2f\xfd"):
-        return _zstd_reader(archive)
+        return _zstd_reader(archive, source)
     if magic.startswith(b"\xfd7zXZ\x00"):
         import lzma
 
-        return lzma.open(archive, "rb"), (lzma.LZMAError,)
+        return lzma.open(source, "rb"), (lzma.LZMAError,)
     if magic.startswith(b"BZh"):
         import bz2
 
-        return bz2.open(archive, "rb"), ()  # bz2 raises OSError
-    return open(archive, "rb", buffering=CHUNK), ()
+        return bz2.open(source, "rb"), ()  # bz2 raises OSError
+    if not isinstance(source, io.BufferedIOBase):  # tar headers are read 512 bytes at a time
+        raw: Any = source
+        return io.BufferedReader(raw, CHUNK), ()
+    return source, ()
 
 
-def _zstd_reader(archive: str) -> tuple[IO[bytes], Errors]:
+def _zstd_reader(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
     try:
         from compression import zstd  # type: ignore[import-not-found,unused-ignore]
 
-        return zstd.open(archive, "rb"), (zstd.ZstdError,)
+        return zstd.open(source, "rb"), (zstd.ZstdError,)
     except ImportError:
         pass
     try:
@@ -187,10 +200,7 @@ def _zstd_reader(archive: str) -> tuple[IO[bytes], Errors]:
         raise PyvError(
             f"{os.path.basename(archive)} is zstd-compressed: install the zstandard package"
         ) from None
-    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(
-        open(archive, "rb"),  # noqa: SIM115 (the reader closes it: closefd)
-        closefd=True,
-    )
+    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(source, closefd=False)
     return reader, (zstandard.ZstdError,)
 
 

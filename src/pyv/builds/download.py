@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import hashlib
     import ssl
 
+    from pyv.builds.growing import Growing
     from pyv.builds.transport import Session
 
 JOBS = 4  # downloads at once, by default
@@ -70,6 +71,11 @@ def mirrored(url: str, environ: Mapping[str, str]) -> str:
     return url
 
 
+def file_name(url: str) -> str:
+    """The name of the file that ``url`` downloads."""
+    return urllib.parse.unquote(url.rsplit("/", 1)[-1])
+
+
 def cache_path(cache: str, sha256: str, filename: str) -> str:
     """Where the archive with ``sha256`` is kept."""
     return os.path.join(cache, "downloads", sha256, os.path.basename(filename))
@@ -84,11 +90,16 @@ def fetch(
     offline: bool = False,
     progress: Callable[[int, int | None], Callable[[int], None]] | None = None,
     unpack_in: str | None = None,
+    tap: Callable[[Growing], None] | None = None,
 ) -> str:
     """The verified archive for ``url`` in the cache, downloading it if needed; with
-    ``unpack_in``, that folder must also have room to unpack it before the download starts."""
+    ``unpack_in``, that folder must also have room to unpack it before the download starts.
+
+    With ``tap``, a download (not a file found in the cache) is handed to ``tap`` as it
+    starts, as a :class:`~pyv.builds.growing.Growing` to read while the bytes arrive;
+    its reader reaches the end only once the sha256 of the whole file has matched."""
     sha256 = sha256.lower()
-    filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+    filename = file_name(url)
     final = cache_path(cache, sha256, filename)
     if os.path.isfile(final) and file_sha256(final) == sha256:
         return final
@@ -110,8 +121,20 @@ def fetch(
         with FileLock(final + ".lock"):
             if os.path.isfile(final) and file_sha256(final) == sha256:
                 return final
-            _fill(transfer, sha256)
-            os.replace(part, final)
+            if tap:
+                from pyv.builds.growing import Growing
+
+                transfer.growing = Growing()
+                tap(transfer.growing)
+            try:
+                _fill(transfer, sha256)
+                os.replace(part, final)
+            except BaseException:
+                if transfer.growing:
+                    transfer.growing.fail()
+                raise
+            if transfer.growing:
+                transfer.growing.complete()
     except OSError as e:
         if not diskspace.is_full(e):
             raise
@@ -128,7 +151,7 @@ def _fill(transfer: _Transfer, sha256: str) -> None:
         if actual != sha256 and resumed and not transfer.copied:
             # What an earlier, interrupted run left was not the start of this file
             # (damaged, or another file): once more, from the first byte.
-            os.unlink(part)
+            transfer.restart()
             actual = transfer.run()
     except TooLarge:
         _discard(part)  # never complete: nothing to resume
@@ -203,7 +226,7 @@ def _with_retries(
 
     timeout = _setting(environ, "PYV_HTTP_TIMEOUT", 30, whole=False)
     retries = int(_setting(environ, "PYV_HTTP_RETRIES", 5, whole=True))
-    name = what or urllib.parse.unquote(url.rsplit("/", 1)[-1])
+    name = what or file_name(url)
     session = transport.Session(environ, timeout=timeout, tls=lambda: _tls_context(environ))
     for tries in range(retries + 1):
         try:
@@ -345,6 +368,19 @@ class _Transfer:
         self.copied = url.startswith("file:")
         self.total: int | None = None  # the whole file's size, once it is known
         self.content_type = ""  # as the last response gave it
+        self.growing: Growing | None = None  # told of every byte written, in order
+
+    def grew(self, size: int) -> None:
+        """The ``.part`` file holds ``size`` bytes, in order: a reader may have them."""
+        if self.growing:
+            self.growing.grew(self.part, size)
+
+    def restart(self) -> None:
+        """Start the file over: a new ``.part``, never the old one rewritten, so that a
+        reader of the old one is stopped before it could see a byte change."""
+        if self.growing:
+            self.growing.restart()
+        _discard(self.part)
 
     def run(self) -> str:
         """Fill the ``.part`` file (resuming what is there); return the sha256 of it all."""
@@ -364,6 +400,7 @@ class _Transfer:
             if diskspace.is_full(e):
                 raise
             raise DownloadError(f"cannot read {path}: {e.strerror}") from None
+        self.grew(self.total)
         return file_sha256(self.part)
 
     def _attempt(self, session: Session) -> str:
@@ -381,10 +418,12 @@ class _Transfer:
         with session.get(self.url, headers) as response:
             status = response.status_code
             if status == 416 and have:
+                self.grew(have)
                 return file_sha256(part)  # the .part file is complete already
             _check_status(self.url, status, response.reason_phrase)
-            if status != 206:
+            if status != 206 and have:
                 have = 0  # the server sent the whole file: start over
+                self.restart()
             kind = response.headers.get("content-type", "").partition(";")[0].strip()
             self.content_type = printable(kind)
             length = response.headers.get("content-length")
@@ -397,6 +436,7 @@ class _Transfer:
             advance = self.progress(have, total) if self.progress else None
             size = have
             with open(part, "ab" if have else "wb") as f:
+                self.grew(have)
                 for chunk in response.iter_raw():  # as it arrives: a drop keeps what came
                     size += len(chunk)
                     if size > limit:
@@ -404,6 +444,9 @@ class _Transfer:
                         raise TooLarge(f"{said}; nothing was installed")
                     f.write(chunk)
                     digest.update(chunk)
+                    if self.growing:
+                        f.flush()
+                        self.grew(size)
                     if advance:
                         advance(len(chunk))
             if total is not None and size < total:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from typing import IO
 
 from pyv.builds.archive import ArchiveError, check_links, reading, unpack
 
@@ -21,15 +22,16 @@ from pyv.builds.archive import ArchiveError, check_links, reading, unpack
 _TOPS = ("python/install", "python")
 
 
-def extract(archive: str, dest: str) -> None:
-    """Unpack the interpreter in ``archive`` into the empty folder ``dest``.
+def extract(archive: str, dest: str, source: IO[bytes] | None = None) -> None:
+    """Unpack the interpreter in ``archive`` into the empty folder ``dest``, reading
+    ``source`` (the archive's bytes as they arrive) if given, else the file.
 
     The archive goes into ``dest/.raw`` first; its interpreter folder then moves up.
     """
     raw = os.path.join(dest, ".raw")
     os.mkdir(raw)
     filename = os.path.basename(archive)
-    with reading(archive) as stream:
+    with reading(archive, source) as stream:
         links = unpack(stream, raw, _wanted)
         top = _top(raw)
         if top is not None:
