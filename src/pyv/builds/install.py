@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any, TypeVar, cast
 
 from pyv import interpreter, reconcile, registry
-from pyv.builds import diskspace, display, download, preflight, source
+from pyv.builds import diskspace, display, download, source
 from pyv.builds.archive import ArchiveError
 from pyv.builds.catalog import Build
 from pyv.builds.source import SourceBuild
@@ -390,6 +390,8 @@ def install_source(
             " paths, so a build needs a pyv root without spaces",
             hint="set PYV_ROOT to one, or install a prebuilt version",
         )
+    from pyv.builds import preflight  # only source builds need it (3 ms to import)
+
     system = preflight.System.here(environ)
     report_ = preflight.check(system, patching=bool(patches))
     if not report_.ok:
@@ -510,6 +512,8 @@ def _check_built(staged: str, build: SourceBuild, *, force: bool) -> None:
         raise PyvError(f"the build made Python {found.name}, not {build.name}")
     missing = source.missing_modules(python, version)
     if missing:
+        from pyv.builds import preflight
+
         manager = preflight.System.here({}).manager
         packages = [p for p in (preflight.package_for(m, manager) for m in missing) if p]
         problem = f"{build.name} was built without {', '.join(missing)}" + (
