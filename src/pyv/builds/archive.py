@@ -38,7 +38,7 @@ import io
 import os
 import struct
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from pyv.errors import PyvError
 
@@ -162,15 +162,16 @@ def _decompressor(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
         import zlib
 
         try:
-            from isal import igzip_threaded, isal_zlib
+            from isal import igzip, isal_zlib
         except ImportError:  # no wheel for this platform: the standard library's zlib
             import gzip
 
             return gzip.open(source, "rb"), (zlib.error,)  # type: ignore[return-value]
-        # ISA-L inflates about twice as fast as zlib, here in a thread of its own while
-        # the caller's thread writes files.
-        stream = igzip_threaded.open(source, "rb", threads=1)  # type: ignore[no-untyped-call]
-        return stream, (zlib.error, isal_zlib.IsalError)  # type: ignore[return-value]
+        # ISA-L inflates about twice as fast as zlib, and lets go of the GIL meanwhile:
+        # here in a thread of its own, while the caller's thread writes files.
+        gzip_file: Any = igzip.IGzipFile(fileobj=source, mode="rb")  # type: ignore[no-untyped-call]
+        inflating = cast("IO[bytes]", _Inflating(gzip_file))
+        return inflating, (zlib.error, isal_zlib.IsalError)  # type: ignore[return-value]
     if magic.startswith(b"\x28\xb5\x2f\xfd"):
         return _zstd_reader(archive, source)
     if magic.startswith(b"\xfd7zXZ\x00"):
@@ -204,6 +205,70 @@ def _zstd_reader(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
     return reader, (zstandard.ZstdError,)
 
 
+class _Inflating:
+    """A gzip stream inflated ahead by a thread of its own, a block at a time; ``read``
+    returns views into the blocks, not copies (use one before reading more)."""
+
+    BLOCK = 1 << 20
+    AHEAD = 4  # blocks inflated and not read yet, at most
+
+    def __init__(self, gzip: IO[bytes]) -> None:
+        import queue
+        import threading
+
+        self.gzip = gzip
+        self.blocks: queue.Queue[bytes] = queue.Queue(self.AHEAD)
+        self.block = memoryview(b"")
+        self.ended = False
+        self.error: BaseException | None = None
+        self.stopped = False
+        self.thread = threading.Thread(target=self._inflate, name="pyv-inflate", daemon=True)
+        self.thread.start()
+
+    def _inflate(self) -> None:
+        data = b""
+        try:
+            while not self.stopped:
+                data = self.gzip.read(self.BLOCK)
+                self.blocks.put(data)
+                if not data:
+                    return
+        except BaseException as e:  # read() raises it in the reading thread
+            self.error = e
+            self.blocks.put(b"")
+
+    def read(self, size: int) -> memoryview | bytes:
+        """At most ``size`` bytes, fewer at the end of a block; b"" at the end."""
+        if not self.block:
+            if self.ended:
+                return b""
+            self.block = memoryview(self.blocks.get())
+            if not self.block:
+                self.ended = True
+                if self.error is not None:
+                    raise self.error
+                return b""
+        piece = self.block[:size]
+        self.block = self.block[size:]
+        return piece
+
+    def close(self) -> None:
+        """Stop the thread (it may be waiting for room, or for the source)."""
+        import queue
+
+        self.stopped = True
+        while self.thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self.blocks.get(timeout=0.01)
+        self.gzip.close()
+
+    def __enter__(self) -> _Inflating:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class _Unpacker:
     def __init__(self, stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> None:
         self.stream = stream
@@ -213,26 +278,33 @@ class _Unpacker:
         self.files: set[str] = set()  # regular files unpacked: what a hard link may name
         self.links: list[str] = []  # symlinks made, to check again at the end
 
-    def read(self, size: int) -> bytes:
+    def read(self, size: int) -> bytes | memoryview:
+        """The next ``size`` bytes: a view into the stream's buffer where it can be (use
+        it before reading more)."""
         data = self.stream.read(size)
-        while len(data) < size:  # some decompressors return short reads
-            more = self.stream.read(size - len(data))
+        if len(data) == size:
+            return data
+        parts = [bytes(data)]  # short reads: some decompressors, the end of a block
+        got = len(data)
+        while got < size:
+            more = self.stream.read(size - got)
             if not more:
                 raise EOFError("unexpected end of data")
-            data += more
-        return data
+            parts.append(bytes(more))
+            got += len(more)
+        return b"".join(parts)
 
     def run(self) -> None:
         overrides: dict[str, bytes] = {}  # from pax and GNU long-name headers, for the next member
         while True:
-            header = self.read(BLOCK)
+            header = bytes(self.read(BLOCK))
             if header == _END:
                 break
             _check(header)
             kind = header[156:157]
             if kind in _META_TYPES:
                 size = _number(header[124:136])
-                data = self.read(-size % BLOCK + size)[:size]
+                data = bytes(self.read(-size % BLOCK + size)[:size])
                 if kind == b"x":
                     overrides.update(_pax_records(data))
                 elif kind == b"L":
