@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import World
-from tests.install.conftest import Builds, Server, build_archive, installed, leftovers, member
+from tests.install.conftest import (
+    Builds,
+    Server,
+    build_archive,
+    fake_python,
+    installed,
+    leftovers,
+    member,
+    tar_gz,
+)
 
 Capture = pytest.CaptureFixture[str]
 NAME = "cpython-3.12.3+20260814-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz"
@@ -148,3 +157,55 @@ def test_an_unsafe_member_is_refused_while_streaming_and_the_sha256_speaks_first
         assert err.startswith(f"pyv: sha256 mismatch for {NAME}: ")
     nothing_visible(world)
     assert leftovers(world) == []
+
+
+def probed_archive(log: Path, *, early_fails: bool = False) -> bytes:
+    """An archive whose bin/python3 notes where it ran from in ``log`` (failing when it
+    runs from the unpacking folder, with ``early_fails``); its landmarks (python3, os.py,
+    encodings) come first, then PAYLOAD."""
+    fail = 'case "$0" in */.raw/*) exit 3;; esac\n' if early_fails else ""
+    note = f'#!/bin/sh\necho "$0" >> "{log}"\n{fail}'.encode()
+    script = fake_python("3.12.3").replace(b"#!/bin/sh\n", note)
+
+    def add(tar: tarfile.TarFile) -> None:
+        member(tar, "python/bin/python3", script, 0o755)
+        member(tar, "python/lib/python3.12/os.py", b"# os\n")
+        member(tar, "python/lib/python3.12/encodings/__init__.py", b"# encodings\n")
+        member(tar, "python/lib/python3.12/_sysconfigdata__linux.py", b"prefix = '/install'\n")
+        with_payload(tar)
+
+    return tar_gz(add)
+
+
+def test_the_interpreter_runs_while_the_rest_unpacks_and_only_once_verified(
+    builds: Builds, world: World, server: Server
+) -> None:
+    log = world.tmp / "ran-from"
+    path = builds.add("3.12.3", probed_archive(log))
+    server.faults[path] = ["hold"]
+    proc = start_pyv(world, "install", "3.12")
+    try:
+        scratch = world.root / ".scratch"
+        wait_for(
+            lambda: any(scratch.glob("install-*/.raw/python/lib/payload.bin")),
+            proc,
+            "unpacking the payload",
+        )
+        assert not log.exists()  # its landmarks are there, but the download is not verified
+    finally:
+        server.release.set()
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (0, "installed 3.12.3\n")
+    ran = log.read_text().splitlines()
+    assert len(ran) == 1 and ran[0].endswith("/.raw/python/bin/python3"), ran
+
+
+def test_an_interpreter_that_cannot_answer_while_unpacking_is_asked_again(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    log = world.tmp / "ran-from"
+    builds.add("3.12.3", probed_archive(log, early_fails=True))
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    ran = log.read_text().splitlines()
+    assert len(ran) == 2 and "/.raw/" in ran[0], ran
+    assert "/.raw/" not in ran[1], ran  # the second time, from where it was moved up

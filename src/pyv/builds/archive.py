@@ -59,8 +59,14 @@ NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _MAX_HOPS = 40  # symlinks followed to resolve one name, as Linux allows
 
 
-def unpack(stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> list[str]:
-    """Unpack the members of the tar ``stream`` that ``keep`` accepts into ``root``.
+def unpack(
+    stream: IO[bytes],
+    root: str,
+    keep: Callable[[str], bool],
+    written: Callable[[str, str], None] | None = None,
+) -> list[str]:
+    """Unpack the members of the tar ``stream`` that ``keep`` accepts into ``root``,
+    calling ``written(name, link target or "")`` as each file or link is complete.
 
     ``root`` must be an empty folder. Every member is checked, kept or not. Returns
     the symlinks made, for ``check_links`` (where a relative link leads is only known
@@ -69,6 +75,7 @@ def unpack(stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> list[st
     disk.
     """
     unpacker = _Unpacker(stream, os.path.realpath(root), keep)
+    unpacker.written = written
     unpacker.run()
     return unpacker.links
 
@@ -277,6 +284,7 @@ class _Unpacker:
         self.folders = {""}  # real folders (names relative to root) made or checked
         self.files: set[str] = set()  # regular files unpacked: what a hard link may name
         self.links: list[str] = []  # symlinks made, to check again at the end
+        self.written: Callable[[str, str], None] | None = None
 
     def read(self, size: int) -> bytes | memoryview:
         """The next ``size`` bytes: a view into the stream's buffer where it can be (use
@@ -338,15 +346,22 @@ class _Unpacker:
             self.file(name, size, mode, mtime)
         elif kind == b"5":
             self.folder(name)
+            return
         elif kind == b"2":
             self.symlink(name, link)
         else:
             self.hardlink(name, _safe_name(link))
+        if self.written:
+            self.written(name, link if kind == b"2" else "")
 
-    def skip(self, size: int) -> None:
-        remaining = -size % BLOCK + size
+    def skip(self, size: int, *, padding: int | None = None) -> None:
+        """Past a member's ``size`` bytes and the padding to the next block."""
+        remaining = size + (-size % BLOCK if padding is None else padding)
         while remaining:
-            remaining -= len(self.read(min(remaining, CHUNK)))
+            piece = self.stream.read(min(remaining, CHUNK))
+            if not piece:
+                raise EOFError("unexpected end of data")
+            remaining -= len(piece)
 
     def parent(self, name: str) -> str:
         """The real path of ``name``'s folder, made if it is missing."""
@@ -376,15 +391,14 @@ class _Unpacker:
             self.replaceable(name, path)
             fd = os.open(path, _CREATE, mode)
         try:
-            if size <= CHUNK:
-                _write_all(fd, memoryview(self.read(-size % BLOCK + size))[:size])
-            else:
-                remaining = size
-                while remaining:
-                    chunk = self.read(min(remaining, CHUNK))
-                    _write_all(fd, chunk)
-                    remaining -= len(chunk)
-                self.read(-size % BLOCK)
+            remaining = size
+            while remaining:  # as the stream hands it over: no piece is put together
+                piece = self.stream.read(min(remaining, CHUNK))
+                if not piece:
+                    raise EOFError("unexpected end of data")
+                _write_all(fd, piece)
+                remaining -= len(piece)
+            self.skip(0, padding=-size % BLOCK)
             if 0 <= mtime < 1 << 34:
                 os.utime(fd if _UTIME_FD else path, (mtime, mtime))
         finally:

@@ -25,6 +25,7 @@ import contextlib
 import functools
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any, TypeVar, cast
@@ -34,7 +35,7 @@ from pyv.builds import diskspace, display, download, source
 from pyv.builds.archive import ArchiveError
 from pyv.builds.catalog import Build
 from pyv.builds.source import SourceBuild
-from pyv.builds.standalone import extract, finish
+from pyv.builds.standalone import extract, finish, landmarks
 from pyv.errors import PyvError, report, say, warn
 from pyv.paths import Layout
 
@@ -99,6 +100,7 @@ def install(
                 implementation=build.implementation,
                 force=force,
                 phase=phase,
+                probe=unpacking.early_probe(),
             )
         except NotRunnable:
             from pyv import platforms
@@ -126,6 +128,10 @@ class _Unpacking:
     by a thread of its own (``start`` is download.fetch's ``tap``), or from its file when
     it was in the cache, or when what arrived first was not the file's start after all.
 
+    A CPython's interpreter is started (its version probe) as soon as the download is
+    verified and the files it needs to start are written, while the rest unpacks; if it
+    cannot tell its version then, it is asked again once everything is there.
+
     Used as a context manager: however the block ends, the thread has stopped before
     the scratch folder is removed."""
 
@@ -137,6 +143,15 @@ class _Unpacking:
         self.growing: Growing | None = None
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.guard = threading.Lock()  # the probe's state, changed in either thread
+        self.verified = False  # the download's sha256 matched (or it was in the cache)
+        self.seen: dict[str, set[str]] = {}  # for standalone.landmarks
+        self.ready = ""  # the interpreter folder whose interpreter can start
+        self.probe: interpreter.Probe | None = None
+        self.probed = ""  # the folder it started from
+        self.stale = False  # a file was written again after the probe started
+        self.names: set[str] = set()  # the files and links written
+        self.top = ""  # the folder extract found the interpreter in
 
     def start(self, growing: Growing) -> None:
         """Unpack ``growing`` as it arrives."""
@@ -146,12 +161,62 @@ class _Unpacking:
 
     def _run(self) -> None:
         try:
-            _extract(self.filename, self.staged, self.implementation, self.growing)
+            self._extract(self.filename, self.growing)
         except BaseException as e:  # raised in the install's thread, by finish
             self.error = e
 
+    def _extract(self, archive: str, stream: Growing | None = None) -> None:
+        if self.implementation != "cpython":
+            _extract(archive, self.staged, self.implementation, stream)
+            return
+        source = cast("IO[bytes] | None", stream)
+        extract(archive, self.staged, source, written=self._written, moving=self._moving)
+
+    def _written(self, name: str, link: str) -> None:
+        top = landmarks(name, link, self.seen)
+        with self.guard:
+            if name in self.names and self.probe is not None:
+                self.stale = True  # a later member replaced a file it may have read
+            self.names.add(name)
+            if top and not self.ready:
+                self.ready = top
+                self._start_probe()
+
+    def verify(self) -> None:
+        """The download is verified: the interpreter may run."""
+        with self.guard:
+            self.verified = True
+            self._start_probe()
+
+    def _start_probe(self) -> None:
+        """Start the probe once both can be (under the guard)."""
+        restarted = self.growing is not None and self.growing.restarted
+        if self.probe is None and self.verified and self.ready and not restarted:
+            python = os.path.join(self.staged, ".raw", self.ready, "bin", "python3")
+            self.probe = interpreter.start_probe(python)
+            self.probed = self.ready
+
+    def _moving(self, top: str) -> None:
+        """extract moves ``top`` up: a probe started in it must be done by then."""
+        with self.guard:
+            self.top = top
+            probe = self.probe
+        if probe is not None and probe.process is not None:
+            try:
+                probe.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                probe.process.kill()
+
+    def early_probe(self) -> interpreter.Probe | None:
+        """The probe started while unpacking, if it ran the interpreter that was kept."""
+        with self.guard:
+            if self.probe is None or self.stale or self.probed != self.top:
+                return None
+            return self.probe
+
     def finish(self, archive: str) -> None:
         """Wait for the unpacking of the verified ``archive`` to end (or unpack it here)."""
+        self.verify()
         streamed = self.thread is not None and self.growing is not None
         with diskspace.unpacking(archive, self.root, check_first=not streamed):
             if self.thread is not None and self.growing is not None:
@@ -162,7 +227,7 @@ class _Unpacking:
                     return
                 for entry in os.listdir(self.staged):  # what it made of the void bytes
                     shutil.rmtree(os.path.join(self.staged, entry))
-            _extract(archive, self.staged, self.implementation)
+            self._extract(archive)
 
     def __enter__(self) -> _Unpacking:
         return self
@@ -173,6 +238,11 @@ class _Unpacking:
             if self.thread is not None:
                 self.thread.join()
             self.growing.close()
+        with self.guard:
+            probe, self.probe = self.probe, None
+        if probe is not None and probe.process is not None and probe.process.poll() is None:
+            probe.process.kill()  # not wanted: the install failed, or it was read already
+            probe.process.communicate()
 
 
 def _extract(archive: str, staged: str, implementation: str, stream: Growing | None = None) -> None:
@@ -225,17 +295,27 @@ def _finish_and_commit(
     implementation: str,
     force: bool,
     phase: Callable[[str], None],
+    probe: interpreter.Probe | None = None,
 ) -> bool:
-    """Make the unpacked ``staged`` work as ``name``, check it, write its receipt, and
-    move it into versions/ (under the lock, which is all the lock covers); False if
-    ``name`` is there and not to be replaced."""
+    """Make the unpacked ``staged`` work as ``name``, check it (``probe``: the
+    interpreter started already), write its receipt, and move it into versions/ (under
+    the lock, which is all the lock covers); False if ``name`` is there and not to be
+    replaced."""
     prefix = layout.version_dir(name)
     phase("check")
     if implementation == "cpython":
+        python = os.path.join(staged, "bin", "python3")
         # The interpreter starts while the files are fixed; it reads none of them.
-        probe = interpreter.start_probe(os.path.join(staged, "bin", "python3"))
+        if probe is None:
+            probe = interpreter.start_probe(python)
         finish(staged, prefix)
-        found = _probed(probe, archive)
+        try:
+            found = _probed(probe, archive)
+        except NotRunnable:
+            if probe.executable == python:
+                raise
+            # Started while unpacking, it may have missed a file: once more, with all.
+            found = _probed(interpreter.start_probe(python), archive)
     else:
         found = _finish_other(archive, staged, implementation, prefix)
     if found.name != name.partition("+")[0]:
