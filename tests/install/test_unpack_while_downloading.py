@@ -161,8 +161,9 @@ def test_an_unsafe_member_is_refused_while_streaming_and_the_sha256_speaks_first
 
 def probed_archive(log: Path, *, early_fails: bool = False) -> bytes:
     """An archive whose bin/python3 notes where it ran from in ``log`` (failing when it
-    runs from the unpacking folder, with ``early_fails``); its landmarks (python3, os.py,
-    encodings) come first, then PAYLOAD."""
+    runs from the unpacking folder, with ``early_fails``): its landmarks (python3, os.py,
+    encodings) come first, then PAYLOAD, then thousands of small files, whose unpacking
+    goes on long after the download is verified."""
     fail = 'case "$0" in */.raw/*) exit 3;; esac\n' if early_fails else ""
     note = f'#!/bin/sh\necho "$0" >> "{log}"\n{fail}'.encode()
     script = fake_python("3.12.3").replace(b"#!/bin/sh\n", note)
@@ -173,11 +174,13 @@ def probed_archive(log: Path, *, early_fails: bool = False) -> bytes:
         member(tar, "python/lib/python3.12/encodings/__init__.py", b"# encodings\n")
         member(tar, "python/lib/python3.12/_sysconfigdata__linux.py", b"prefix = '/install'\n")
         with_payload(tar)
+        for n in range(3000):
+            member(tar, f"python/lib/python3.12/many/{n}.py", os.urandom(64))
 
     return tar_gz(add)
 
 
-def test_the_interpreter_runs_while_the_rest_unpacks_and_only_once_verified(
+def test_the_interpreter_does_not_run_before_the_download_is_verified(
     builds: Builds, world: World, server: Server
 ) -> None:
     log = world.tmp / "ran-from"
@@ -187,15 +190,24 @@ def test_the_interpreter_runs_while_the_rest_unpacks_and_only_once_verified(
     try:
         scratch = world.root / ".scratch"
         wait_for(
-            lambda: any(scratch.glob("install-*/.raw/python/lib/payload.bin")),
+            lambda: any(scratch.glob("install-*/.raw/python/lib/python3.12/many/1000.py")),
             proc,
-            "unpacking the payload",
+            "unpacking far past the interpreter's files",
         )
-        assert not log.exists()  # its landmarks are there, but the download is not verified
+        assert not log.exists()  # they are there, but the download is not verified
     finally:
         server.release.set()
     _, err = proc.communicate(timeout=60)
     assert (proc.returncode, err) == (0, "installed 3.12.3\n")
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_the_interpreter_runs_while_the_rest_unpacks(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    log = world.tmp / "ran-from"
+    builds.add("3.12.3", probed_archive(log))
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
     ran = log.read_text().splitlines()
     assert len(ran) == 1 and ran[0].endswith("/.raw/python/bin/python3"), ran
 
