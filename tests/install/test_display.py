@@ -80,11 +80,14 @@ def test_piped_output_is_plain_lines_one_per_event(builds: Builds, world: World)
 
 
 def hold_the_lock(builds: Builds, world: World) -> subprocess.Popen[str]:
-    """A real pyv process installing 3.12.3, caught while it holds the registry lock
-    (its interpreter takes 4 s to answer: time for the other one to start and wait)."""
-    builds.add("3.12.3", build_archive("3.12.3", probe_delay=4))
+    """A real pyv process installing 3.12.3 with --from, caught while it holds the
+    registry lock: it learns the version of an archive that is not in the catalog by
+    running its interpreter under the lock, and this one takes 4 s to answer (time for
+    the other one to start and wait)."""
+    archive = world.tmp / "python-3.12.3.tar.gz"
+    archive.write_bytes(build_archive("3.12.3", probe_delay=4))
     holder = subprocess.Popen(
-        [sys.executable, "-m", "pyv", "install", "3.12"],
+        [sys.executable, "-m", "pyv", "install", "--from", str(archive)],
         cwd=world.work,
         env=world.env(PWD=str(world.work)),
         stdout=subprocess.DEVNULL,

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import struct
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, Any, cast
 
 from pyv.errors import PyvError
 
@@ -58,8 +59,14 @@ NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _MAX_HOPS = 40  # symlinks followed to resolve one name, as Linux allows
 
 
-def unpack(stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> list[str]:
-    """Unpack the members of the tar ``stream`` that ``keep`` accepts into ``root``.
+def unpack(
+    stream: IO[bytes],
+    root: str,
+    keep: Callable[[str], bool],
+    written: Callable[[str, str], None] | None = None,
+) -> list[str]:
+    """Unpack the members of the tar ``stream`` that ``keep`` accepts into ``root``,
+    calling ``written(name, link target or "")`` as each file or link is complete.
 
     ``root`` must be an empty folder. Every member is checked, kept or not. Returns
     the symlinks made, for ``check_links`` (where a relative link leads is only known
@@ -68,6 +75,7 @@ def unpack(stream: IO[bytes], root: str, keep: Callable[[str], bool]) -> list[st
     disk.
     """
     unpacker = _Unpacker(stream, os.path.realpath(root), keep)
+    unpacker.written = written
     unpacker.run()
     return unpacker.links
 
@@ -111,13 +119,19 @@ def _stays_in(base: str, name: str) -> bool:
 
 
 @contextlib.contextmanager
-def open_stream(archive: str) -> Iterator[IO[bytes]]:
-    """The uncompressed bytes of ``archive``, read as they are needed.
+def open_stream(archive: str, source: IO[bytes] | None = None) -> Iterator[IO[bytes]]:
+    """The uncompressed bytes of ``archive``, read as they are needed: from ``source``
+    (a binary stream at the archive's first byte, such as a download still arriving) if
+    given, else from the file.
 
     A decompressor's own error for damaged data comes out as a ValueError.
     """
-    stream, errors = _decompressor(archive)
-    with stream:
+    with contextlib.ExitStack() as stack:
+        if source is None:
+            source = stack.enter_context(open(archive, "rb"))
+        stream, errors = _decompressor(archive, source)
+        if stream is not source:  # the decompressor; the caller closes the source
+            stack.enter_context(stream)
         try:
             yield stream
         except errors as e:
@@ -125,13 +139,13 @@ def open_stream(archive: str) -> Iterator[IO[bytes]]:
 
 
 @contextlib.contextmanager
-def reading(archive: str) -> Iterator[IO[bytes]]:
+def reading(archive: str, source: IO[bytes] | None = None) -> Iterator[IO[bytes]]:
     """:func:`open_stream`, with every failure in the block worded once for all kinds of
     archive: a refusal names the archive, damage is "corrupt or truncated", and a full
     disk goes up as it is, for the caller that knows which folder to name."""
     filename = os.path.basename(archive)
     try:
-        with open_stream(archive) as stream:
+        with open_stream(archive, source) as stream:
             yield stream
     except ArchiveError as e:
         raise ArchiveError(f"{filename}: {e.message}") from None
@@ -144,41 +158,48 @@ def reading(archive: str) -> Iterator[IO[bytes]]:
 Errors = tuple[type[Exception], ...]
 
 
-def _decompressor(archive: str) -> tuple[IO[bytes], Errors]:
-    """A reader for ``archive``, chosen by its first bytes, and the errors it raises."""
-    with open(archive, "rb") as f:
-        magic = f.read(6)
+def _decompressor(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
+    """A reader of ``source``, chosen by its first bytes (``archive`` names it), and the
+    errors it raises; ``source`` itself for an archive that is not compressed."""
+    magic = b""
+    while len(magic) < 6 and (more := source.read(6 - len(magic))):
+        magic += more
+    source.seek(0)
     if magic.startswith(b"\x1f\x8b"):
         import zlib
 
         try:
-            from isal import igzip_threaded, isal_zlib
+            from isal import igzip, isal_zlib
         except ImportError:  # no wheel for this platform: the standard library's zlib
             import gzip
 
-            return gzip.open(archive, "rb"), (zlib.error,)  # type: ignore[return-value]
-        # ISA-L inflates about twice as fast as zlib, here in a thread of its own while
-        # the caller's thread writes files.
-        stream = igzip_threaded.open(archive, "rb", threads=1)  # type: ignore[no-untyped-call]
-        return stream, (zlib.error, isal_zlib.IsalError)  # type: ignore[return-value]
+            return gzip.open(source, "rb"), (zlib.error,)  # type: ignore[return-value]
+        # ISA-L inflates about twice as fast as zlib, and lets go of the GIL meanwhile:
+        # here in a thread of its own, while the caller's thread writes files.
+        gzip_file: Any = igzip.IGzipFile(fileobj=source, mode="rb")  # type: ignore[no-untyped-call]
+        inflating = cast("IO[bytes]", _Inflating(gzip_file))
+        return inflating, (zlib.error, isal_zlib.IsalError)  # type: ignore[return-value]
     if magic.startswith(b"\x28\xb5\x2f\xfd"):
-        return _zstd_reader(archive)
+        return _zstd_reader(archive, source)
     if magic.startswith(b"\xfd7zXZ\x00"):
         import lzma
 
-        return lzma.open(archive, "rb"), (lzma.LZMAError,)
+        return lzma.open(source, "rb"), (lzma.LZMAError,)
     if magic.startswith(b"BZh"):
         import bz2
 
-        return bz2.open(archive, "rb"), ()  # bz2 raises OSError
-    return open(archive, "rb", buffering=CHUNK), ()
+        return bz2.open(source, "rb"), ()  # bz2 raises OSError
+    if not isinstance(source, io.BufferedIOBase):  # tar headers are read 512 bytes at a time
+        raw: Any = source
+        return io.BufferedReader(raw, CHUNK), ()
+    return source, ()
 
 
-def _zstd_reader(archive: str) -> tuple[IO[bytes], Errors]:
+def _zstd_reader(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
     try:
         from compression import zstd  # type: ignore[import-not-found,unused-ignore]
 
-        return zstd.open(archive, "rb"), (zstd.ZstdError,)
+        return zstd.open(source, "rb"), (zstd.ZstdError,)
     except ImportError:
         pass
     try:
@@ -187,11 +208,72 @@ def _zstd_reader(archive: str) -> tuple[IO[bytes], Errors]:
         raise PyvError(
             f"{os.path.basename(archive)} is zstd-compressed: install the zstandard package"
         ) from None
-    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(
-        open(archive, "rb"),  # noqa: SIM115 (the reader closes it: closefd)
-        closefd=True,
-    )
+    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(source, closefd=False)
     return reader, (zstandard.ZstdError,)
+
+
+class _Inflating:
+    """A gzip stream inflated ahead by a thread of its own, a block at a time; ``read``
+    returns views into the blocks, not copies (use one before reading more)."""
+
+    BLOCK = 1 << 20
+    AHEAD = 4  # blocks inflated and not read yet, at most
+
+    def __init__(self, gzip: IO[bytes]) -> None:
+        import queue
+        import threading
+
+        self.gzip = gzip
+        self.blocks: queue.Queue[bytes] = queue.Queue(self.AHEAD)
+        self.block = memoryview(b"")
+        self.ended = False
+        self.error: BaseException | None = None
+        self.stopped = False
+        self.thread = threading.Thread(target=self._inflate, name="pyv-inflate", daemon=True)
+        self.thread.start()
+
+    def _inflate(self) -> None:
+        data = b""
+        try:
+            while not self.stopped:
+                data = self.gzip.read(self.BLOCK)
+                self.blocks.put(data)
+                if not data:
+                    return
+        except BaseException as e:  # read() raises it in the reading thread
+            self.error = e
+            self.blocks.put(b"")
+
+    def read(self, size: int) -> memoryview | bytes:
+        """At most ``size`` bytes, fewer at the end of a block; b"" at the end."""
+        if not self.block:
+            if self.ended:
+                return b""
+            self.block = memoryview(self.blocks.get())
+            if not self.block:
+                self.ended = True
+                if self.error is not None:
+                    raise self.error
+                return b""
+        piece = self.block[:size]
+        self.block = self.block[size:]
+        return piece
+
+    def close(self) -> None:
+        """Stop the thread (it may be waiting for room, or for the source)."""
+        import queue
+
+        self.stopped = True
+        while self.thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self.blocks.get(timeout=0.01)
+        self.gzip.close()
+
+    def __enter__(self) -> _Inflating:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class _Unpacker:
@@ -202,27 +284,35 @@ class _Unpacker:
         self.folders = {""}  # real folders (names relative to root) made or checked
         self.files: set[str] = set()  # regular files unpacked: what a hard link may name
         self.links: list[str] = []  # symlinks made, to check again at the end
+        self.written: Callable[[str, str], None] | None = None
 
-    def read(self, size: int) -> bytes:
+    def read(self, size: int) -> bytes | memoryview:
+        """The next ``size`` bytes: a view into the stream's buffer where it can be (use
+        it before reading more)."""
         data = self.stream.read(size)
-        while len(data) < size:  # some decompressors return short reads
-            more = self.stream.read(size - len(data))
+        if len(data) == size:
+            return data
+        parts = [bytes(data)]  # short reads: some decompressors, the end of a block
+        got = len(data)
+        while got < size:
+            more = self.stream.read(size - got)
             if not more:
                 raise EOFError("unexpected end of data")
-            data += more
-        return data
+            parts.append(bytes(more))
+            got += len(more)
+        return b"".join(parts)
 
     def run(self) -> None:
         overrides: dict[str, bytes] = {}  # from pax and GNU long-name headers, for the next member
         while True:
-            header = self.read(BLOCK)
+            header = bytes(self.read(BLOCK))
             if header == _END:
                 break
             _check(header)
             kind = header[156:157]
             if kind in _META_TYPES:
                 size = _number(header[124:136])
-                data = self.read(-size % BLOCK + size)[:size]
+                data = bytes(self.read(-size % BLOCK + size)[:size])
                 if kind == b"x":
                     overrides.update(_pax_records(data))
                 elif kind == b"L":
@@ -256,15 +346,22 @@ class _Unpacker:
             self.file(name, size, mode, mtime)
         elif kind == b"5":
             self.folder(name)
+            return
         elif kind == b"2":
             self.symlink(name, link)
         else:
             self.hardlink(name, _safe_name(link))
+        if self.written:
+            self.written(name, link if kind == b"2" else "")
 
-    def skip(self, size: int) -> None:
-        remaining = -size % BLOCK + size
+    def skip(self, size: int, *, padding: int | None = None) -> None:
+        """Past a member's ``size`` bytes and the padding to the next block."""
+        remaining = size + (-size % BLOCK if padding is None else padding)
         while remaining:
-            remaining -= len(self.read(min(remaining, CHUNK)))
+            piece = self.stream.read(min(remaining, CHUNK))
+            if not piece:
+                raise EOFError("unexpected end of data")
+            remaining -= len(piece)
 
     def parent(self, name: str) -> str:
         """The real path of ``name``'s folder, made if it is missing."""
@@ -294,15 +391,14 @@ class _Unpacker:
             self.replaceable(name, path)
             fd = os.open(path, _CREATE, mode)
         try:
-            if size <= CHUNK:
-                _write_all(fd, memoryview(self.read(-size % BLOCK + size))[:size])
-            else:
-                remaining = size
-                while remaining:
-                    chunk = self.read(min(remaining, CHUNK))
-                    _write_all(fd, chunk)
-                    remaining -= len(chunk)
-                self.read(-size % BLOCK)
+            remaining = size
+            while remaining:  # as the stream hands it over: no piece is put together
+                piece = self.stream.read(min(remaining, CHUNK))
+                if not piece:
+                    raise EOFError("unexpected end of data")
+                _write_all(fd, piece)
+                remaining -= len(piece)
+            self.skip(0, padding=-size % BLOCK)
             if 0 <= mtime < 1 << 34:
                 os.utime(fd if _UTIME_FD else path, (mtime, mtime))
         finally:

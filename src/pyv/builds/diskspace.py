@@ -100,13 +100,16 @@ def ran_out(error: OSError, doing: str, folder: str, needed: int | None) -> NoSp
 
 
 @contextlib.contextmanager
-def unpacking(archive: str, root: str) -> Iterator[None]:
-    """Room in ``root`` to unpack ``archive``, checked first; for want of room during the
-    unpacking, an error that names ``root``. (The caller's scratch folder is removed by
+def unpacking(archive: str, root: str, *, check_first: bool = True) -> Iterator[None]:
+    """Room in ``root`` to unpack ``archive``, checked first (not with ``check_first``
+    False: an unpacking that began as the archive downloaded, whose room the download
+    checked, and which takes some of it already); for want of room during the unpacking,
+    an error that names ``root``. (The caller's scratch folder is removed by
     registry.scratch as the error leaves it, so a full disk is not left full.)"""
     name = os.path.basename(archive)
     needed = unpacked_size(archive)
-    check(name, [("unpacking", root, needed)])
+    if check_first:
+        check(name, [("unpacking", root, needed)])
     try:
         yield
     except OSError as e:

@@ -15,7 +15,7 @@ disk, is deleted: only one cut short by the network is kept to resume.
 
 ``PYV_MIRROR`` replaces the python-build-standalone release prefix (http, https
 or file URLs). Proxies and CA bundles come from the usual environment variables
-(``HTTPS_PROXY``, ``SSL_CERT_FILE``...) through httpx. ``PYV_HTTP_TIMEOUT`` sets the
+(``HTTPS_PROXY``, ``SSL_CERT_FILE``...; see transport.py). ``PYV_HTTP_TIMEOUT`` sets the
 seconds to wait for the server (default 30). ``PYV_HTTP_RETRIES`` sets the retries
 (default 5).
 """
@@ -25,10 +25,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pyv.builds import diskspace
 from pyv.errors import PyvError, printable, say
@@ -36,6 +37,10 @@ from pyv.errors import PyvError, printable, say
 if TYPE_CHECKING:
     import hashlib
     import ssl
+
+    from pyv.builds.growing import Growing
+    from pyv.builds.pieces import Pieces
+    from pyv.builds.transport import Response, Session
 
 JOBS = 4  # downloads at once, by default
 UPSTREAM = "https://github.com/astral-sh/python-build-standalone/releases/download"
@@ -68,6 +73,11 @@ def mirrored(url: str, environ: Mapping[str, str]) -> str:
     return url
 
 
+def file_name(url: str) -> str:
+    """The name of the file that ``url`` downloads."""
+    return urllib.parse.unquote(url.rsplit("/", 1)[-1])
+
+
 def cache_path(cache: str, sha256: str, filename: str) -> str:
     """Where the archive with ``sha256`` is kept."""
     return os.path.join(cache, "downloads", sha256, os.path.basename(filename))
@@ -82,11 +92,16 @@ def fetch(
     offline: bool = False,
     progress: Callable[[int, int | None], Callable[[int], None]] | None = None,
     unpack_in: str | None = None,
+    tap: Callable[[Growing], None] | None = None,
 ) -> str:
     """The verified archive for ``url`` in the cache, downloading it if needed; with
-    ``unpack_in``, that folder must also have room to unpack it before the download starts."""
+    ``unpack_in``, that folder must also have room to unpack it before the download starts.
+
+    With ``tap``, a download (not a file found in the cache) is handed to ``tap`` as it
+    starts, as a :class:`~pyv.builds.growing.Growing` to read while the bytes arrive;
+    its reader reaches the end only once the sha256 of the whole file has matched."""
     sha256 = sha256.lower()
-    filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+    filename = file_name(url)
     final = cache_path(cache, sha256, filename)
     if os.path.isfile(final) and file_sha256(final) == sha256:
         return final
@@ -108,8 +123,20 @@ def fetch(
         with FileLock(final + ".lock"):
             if os.path.isfile(final) and file_sha256(final) == sha256:
                 return final
-            _fill(transfer, sha256)
-            os.replace(part, final)
+            if tap:
+                from pyv.builds.growing import Growing
+
+                transfer.growing = Growing()
+                tap(transfer.growing)
+            try:
+                _fill(transfer, sha256)
+                os.replace(part, final)
+            except BaseException:
+                if transfer.growing:
+                    transfer.growing.fail()
+                raise
+            if transfer.growing:
+                transfer.growing.complete()
     except OSError as e:
         if not diskspace.is_full(e):
             raise
@@ -126,7 +153,7 @@ def _fill(transfer: _Transfer, sha256: str) -> None:
         if actual != sha256 and resumed and not transfer.copied:
             # What an earlier, interrupted run left was not the start of this file
             # (damaged, or another file): once more, from the first byte.
-            os.unlink(part)
+            transfer.restart()
             actual = transfer.run()
     except TooLarge:
         _discard(part)  # never complete: nothing to resume
@@ -176,11 +203,11 @@ def get(url: str, environ: Mapping[str, str], *, what: str) -> bytes:
 
     limit = _max_download(environ)
 
-    def attempt(client: Any) -> bytes:
-        with client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response:
+    def attempt(session: Session) -> bytes:
+        with session.get(url, {"Accept-Encoding": "identity"}) as response:
             _check_status(what, response.status_code, response.reason_phrase)
             body = bytearray()
-            for chunk in response.iter_bytes():
+            for chunk in response.iter_raw():
                 body += chunk
                 if len(body) > limit:
                     raise TooLarge(_too_large(what, limit, announced=False))
@@ -193,35 +220,35 @@ T = TypeVar("T")
 
 
 def _with_retries(
-    url: str, environ: Mapping[str, str], attempt: Callable[[Any], T], *, what: str = ""
+    url: str, environ: Mapping[str, str], attempt: Callable[[Session], T], *, what: str = ""
 ) -> T:
-    """``attempt(client)``, tried again after connection errors, timeouts, 429 and 5xx;
+    """``attempt(session)``, tried again after connection errors, timeouts, 429 and 5xx;
     messages name ``what`` (default: the file's name)."""
-    import httpx
+    from pyv.builds import transport
 
     timeout = _setting(environ, "PYV_HTTP_TIMEOUT", 30, whole=False)
     retries = int(_setting(environ, "PYV_HTTP_RETRIES", 5, whole=True))
-    name = what or urllib.parse.unquote(url.rsplit("/", 1)[-1])
-    with httpx.Client(
-        follow_redirects=True, timeout=timeout, trust_env=True, verify=_tls_context(environ)
-    ) as client:
-        for tries in range(retries + 1):
-            try:
-                return attempt(client)
-            except _Retry as e:
-                reason = str(e)
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
-                if isinstance(e, httpx.ConnectError) and _permanent(e):
-                    raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
-                reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-            except httpx.HTTPError as e:
-                raise DownloadError(f"cannot download {name}: {e}{_via(url)}") from None
-            if tries == retries:
-                times = f"{retries + 1} tries" if retries else "1 try"
-                raise DownloadError(f"cannot download {name} after {times}: {reason}{_via(url)}")
-            delay = min(BACKOFF * 2**tries, 8.0)
-            say(f"pyv: {name}: {reason}; retrying in {delay:.1f} s")
-            time.sleep(delay)
+    name = what or file_name(url)
+    session = transport.Session(environ, timeout=timeout, tls=lambda: _tls_context(environ))
+    for tries in range(retries + 1):
+        try:
+            return attempt(session)
+        except _Retry as e:
+            reason = str(e)
+        except transport.RETRYABLE as e:
+            if isinstance(e, transport.ConnectError) and _permanent(e):
+                raise DownloadError(f"cannot download {name}: {e}{_via(session, url)}") from None
+            reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        except transport.TransportError as e:
+            raise DownloadError(f"cannot download {name}: {e}{_via(session, url)}") from None
+        if tries == retries:
+            times = f"{retries + 1} tries" if retries else "1 try"
+            raise DownloadError(
+                f"cannot download {name} after {times}: {reason}{_via(session, url)}"
+            )
+        delay = min(BACKOFF * 2**tries, 8.0)
+        say(f"pyv: {name}: {reason}; retrying in {delay:.1f} s")
+        time.sleep(delay)
     raise AssertionError("unreachable")
 
 
@@ -268,48 +295,39 @@ def _too_large(what: str, limit: int, *, announced: bool) -> str:
     return f"cannot download {what}: the server sent more than {said}"
 
 
+_TLS: dict[tuple[str, str], ssl.SSLContext] = {}  # by (SSL_CERT_FILE, SSL_CERT_DIR)
+_TLS_GUARD = threading.Lock()
+
+
 def _tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:
-    """httpx's TLS settings (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's bundle),
-    with the certificates loaded on first use: loading costs about 25 ms, which a
-    download over http:// (a local mirror) never needs."""
+    """The TLS settings: certificates from ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else
+    certifi's bundle. Made only when a URL is https, and once (the pieces of a download
+    share it): loading the certificates costs about 25 ms, which a download over http://
+    (a local mirror) never needs."""
     import ssl
 
-    class LazyCertificates(ssl.SSLContext):
-        loaded = False
+    key = (environ.get("SSL_CERT_FILE", ""), environ.get("SSL_CERT_DIR", ""))
+    with _TLS_GUARD:
+        if key not in _TLS:
+            # PROTOCOL_TLS_CLIENT: certificates required, host names checked, no old
+            # protocols.
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            if key[0]:
+                context.load_verify_locations(cafile=key[0])
+            elif key[1]:
+                context.load_verify_locations(capath=key[1])
+            else:
+                import certifi
 
-        def load(self) -> None:
-            if not self.loaded:
-                self.loaded = True
-                if environ.get("SSL_CERT_FILE"):
-                    self.load_verify_locations(cafile=environ["SSL_CERT_FILE"])
-                elif environ.get("SSL_CERT_DIR"):
-                    self.load_verify_locations(capath=environ["SSL_CERT_DIR"])
-                else:
-                    import certifi
-
-                    self.load_verify_locations(cafile=certifi.where())
-
-        def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
-            self.load()
-            return super().wrap_socket(*args, **kwargs)
-
-        def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
-            self.load()
-            return super().wrap_bio(*args, **kwargs)
-
-    # PROTOCOL_TLS_CLIENT: certificates required, host names checked, no old protocols.
-    return LazyCertificates(ssl.PROTOCOL_TLS_CLIENT)
+                context.load_verify_locations(cafile=certifi.where())
+            _TLS[key] = context
+        return _TLS[key]
 
 
-def _via(url: str) -> str:
-    """`` (through the proxy P)`` if the environment sends ``url`` through one, as httpx
-    does; without the proxy's password."""
-    import urllib.request  # httpx has imported it already
-
-    parts = urllib.parse.urlsplit(url)
-    proxies = urllib.request.getproxies_environment()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+def _via(session: Session, url: str) -> str:
+    """`` (through the proxy P)`` if ``url`` goes through one; without the proxy's password."""
+    proxy = session.proxy_for(url)
+    if not proxy:
         return ""
     shown = urllib.parse.urlsplit(proxy)
     host = shown.hostname or proxy
@@ -362,6 +380,20 @@ class _Transfer:
         self.copied = url.startswith("file:")
         self.total: int | None = None  # the whole file's size, once it is known
         self.content_type = ""  # as the last response gave it
+        self.growing: Growing | None = None  # told of every byte written, in order
+        self.may_split = True  # until pieces of this file failed once
+
+    def grew(self, size: int) -> None:
+        """The ``.part`` file holds ``size`` bytes, in order: a reader may have them."""
+        if self.growing:
+            self.growing.grew(self.part, size)
+
+    def restart(self) -> None:
+        """Start the file over: a new ``.part``, never the old one rewritten, so that a
+        reader of the old one is stopped before it could see a byte change."""
+        if self.growing:
+            self.growing.restart()
+        _discard(self.part)
 
     def run(self) -> str:
         """Fill the ``.part`` file (resuming what is there); return the sha256 of it all."""
@@ -381,14 +413,14 @@ class _Transfer:
             if diskspace.is_full(e):
                 raise
             raise DownloadError(f"cannot read {path}: {e.strerror}") from None
+        self.grew(self.total)
         return file_sha256(self.part)
 
-    def _attempt(self, client: object) -> str:
+    def _attempt(self, session: Session) -> str:
         """One request; the sha256 is computed as the bytes arrive (and over what a resume
-        keeps)."""
-        import httpx
+        keeps). A slow response gets more connections for the rest (pieces.py)."""
+        from pyv.builds.transport import RemoteProtocolError
 
-        assert isinstance(client, httpx.Client)
         part = self.part
         have = os.path.getsize(part) if os.path.exists(part) else 0
         # The file's own bytes, never re-encoded in transit (and never decoded: a server
@@ -396,37 +428,118 @@ class _Transfer:
         headers = {"Accept-Encoding": "identity"}
         if have:
             headers["Range"] = f"bytes={have}-"
-        with client.stream("GET", self.url, headers=headers) as response:
+        with session.get(self.url, headers) as response:
             status = response.status_code
             if status == 416 and have:
+                self.grew(have)
                 return file_sha256(part)  # the .part file is complete already
             _check_status(self.url, status, response.reason_phrase)
-            if status != 206:
+            if status != 206 and have:
                 have = 0  # the server sent the whole file: start over
-            kind = response.headers.get("Content-Type", "").partition(";")[0].strip()
+                self.restart()
+            kind = response.headers.get("content-type", "").partition(";")[0].strip()
             self.content_type = printable(kind)
-            length = response.headers.get("Content-Length")
+            length = response.headers.get("content-length")
             total = have + int(length) if length and length.isdigit() else None
             if total is not None:
                 self.total = total
                 self.room(total, total - have)
-            limit = self.limit if total is None else total
             digest = _hash_prefix(part, have)
             advance = self.progress(have, total) if self.progress else None
-            size = have
-            with open(part, "ab" if have else "wb") as f:
-                for chunk in response.iter_raw():  # as it arrives: a drop keeps what came
+            ranges = status == 206 or response.headers.get("accept-ranges", "") == "bytes"
+            size, split = self._receive(response, have, total, digest, advance, ranges=ranges)
+        if split is not None:
+            try:
+                split.frontier = size
+                if size < split.first_end:
+                    raise RemoteProtocolError("the connection closed before the end of the file")
+                size = split.follow(digest, self.grew)
+            except BaseException:
+                self._give_up(split)
+                raise
+        if total is not None and size < total:
+            raise RemoteProtocolError("the connection closed before the end of the file")
+        return digest.hexdigest()
+
+    def _receive(
+        self,
+        response: Response,
+        have: int,
+        total: int | None,
+        digest: hashlib._Hash,
+        advance: Callable[[int], None] | None,
+        *,
+        ranges: bool,
+    ) -> tuple[int, Pieces | None]:
+        """Write the body after the first ``have`` bytes, as it arrives (a drop keeps what
+        came); with ``ranges`` (the server takes Range requests), split the rest into
+        pieces if it is slow. The size reached, and the pieces."""
+        from pyv.builds import pieces
+
+        limit = self.limit if total is None else total
+        size = have
+        split: pieces.Pieces | None = None
+        began = time.monotonic()
+        with open(self.part, "r+b" if have else "wb") as f:  # never O_APPEND: pieces
+            f.seek(have)
+            self.grew(have)
+            try:
+                for chunk in response.iter_raw():
+                    if split is not None:
+                        chunk = chunk[: split.first_end - size]
                     size += len(chunk)
                     if size > limit:
                         said = _too_large(self.name, limit, announced=total is not None)
                         raise TooLarge(f"{said}; nothing was installed")
                     f.write(chunk)
                     digest.update(chunk)
+                    if self.growing:
+                        f.flush()
+                        self.grew(size)
+                    if split is not None:
+                        split.moved(len(chunk))
+                        if size >= split.first_end:
+                            break
+                        continue
                     if advance:
                         advance(len(chunk))
-            if total is not None and size < total:
-                raise httpx.RemoteProtocolError("the connection closed before the end of the file")
-        return digest.hexdigest()
+                    took = time.monotonic() - began
+                    if (
+                        ranges
+                        and total is not None
+                        and self.may_split
+                        and pieces.worth_splitting(total - size, size - have, took)
+                    ):
+                        split = pieces.Pieces(
+                            self.url,
+                            self.part,
+                            self.environ,
+                            size,
+                            total,
+                            with_retries=_with_retries,
+                            check_status=self._check_piece,
+                            advance=advance,
+                        )
+            except BaseException:
+                if split is not None:
+                    f.flush()
+                    split.frontier = size
+                    self._give_up(split)
+                raise
+        return size, split
+
+    def _check_piece(self, response: Response) -> None:
+        _check_status(self.url, response.status_code, response.reason_phrase)
+
+    def _give_up(self, split: Pieces) -> None:
+        """Stop the pieces of a download that failed, and keep the ``.part`` file the
+        start of the archive: cut back to the frontier, or (a piece that would not stop)
+        started over. The retry goes on in one connection."""
+        self.may_split = False
+        if split.stop():
+            os.truncate(self.part, split.frontier)
+        else:
+            self.restart()
 
 
 def _hash_prefix(path: str, size: int) -> hashlib._Hash:

@@ -14,26 +14,28 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from typing import IO
 
 from pyv.builds.archive import ArchiveError, check_links, reading, unpack
 from pyv.errors import PyvError
 
 
-def extract(archive: str, dest: str, implementation: str) -> None:
+def extract(archive: str, dest: str, implementation: str, source: IO[bytes] | None = None) -> None:
     """Unpack the release in ``archive`` into the empty folder ``dest`` (its top folder's
-    contents become ``dest``'s), with the safe reader's rules."""
+    contents become ``dest``'s), with the safe reader's rules; from ``source`` (the
+    archive's bytes as they arrive) if given, else from the file."""
     raw = os.path.join(dest, ".raw")
     os.mkdir(raw)
     filename = os.path.basename(archive)
-    with reading(archive) as stream:
+    with reading(archive, source) as stream:
         links = unpack(stream, raw, lambda name: True)
         top = find_top(raw, filename)
         check_links(raw, top, links)
-    source = os.path.join(raw, top)
-    if not os.path.isdir(os.path.join(source, "bin")):
+    folder = os.path.join(raw, top)
+    if not os.path.isdir(os.path.join(folder, "bin")):
         raise ArchiveError(f"{filename} has no {top}/bin: not a {implementation} release")
     held = os.path.join(dest, ".top")
-    os.rename(source, held)
+    os.rename(folder, held)
     shutil.rmtree(raw)
     for entry in os.listdir(held):
         os.rename(os.path.join(held, entry), os.path.join(dest, entry))

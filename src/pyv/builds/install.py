@@ -1,18 +1,22 @@
 """One install, from start to finish, never half-done.
 
-1. download.fetch: the archive in the cache, its sha256 checked (no lock held, so
-   several downloads can run at once);
-2. under the registry lock, in a scratch folder on the same filesystem as versions/:
-   extract safely (no absolute paths, no ``..``, no links out, no devices), keep the
-   archive's ``python/`` (or ``python/install/``) folder, rewrite
-   python-build-standalone's ``/install`` placeholder to the real prefix, run the
-   interpreter and check its version, write the receipt last;
-3. one rename into ``versions/<name>``, then alias links and shims are brought up to date.
+1. download.fetch: the archive into the cache, its sha256 computed as the bytes arrive
+   (no lock held, so several downloads run at once). Meanwhile a thread of its own
+   unpacks the bytes as they reach the disk, with the safe tar reader (no absolute
+   paths, no ``..``, no links out, no devices), into a scratch folder of this process
+   on the same filesystem as versions/. A cached archive is unpacked from its file.
+2. Only once the sha256 of the whole download has matched: keep the archive's
+   ``python/`` (or ``python/install/``) folder, rewrite python-build-standalone's
+   ``/install`` placeholder to the real prefix, run the interpreter and check its
+   version, write the receipt last. Unverified bytes reach nothing but the scratch
+   folder: a mismatch, or a download that fails, deletes it.
+3. Under the registry lock, one rename into ``versions/<name>``; as the lock is let go,
+   alias links and shims are brought up to date.
 
 A failure removes the scratch folder before the error is shown. A kill at any moment
 leaves versions/ as it was, or the new version in it with its aliases and shims still
 to come: the next lock holder's reconcile step (pyv.reconcile) removes the scratch
-folder or finishes those.
+folder (its owner is dead) or finishes those.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pyv import interpreter, reconcile, registry
-from pyv.builds import diskspace, display, download, preflight, source
+from pyv.builds import diskspace, display, download, source
 from pyv.builds.archive import ArchiveError
 from pyv.builds.catalog import Build
 from pyv.builds.source import SourceBuild
 from pyv.builds.standalone import extract, finish
+from pyv.builds.unpacking import Unpacking, extract_any
 from pyv.errors import PyvError, report, say, warn
 from pyv.paths import Layout
 
@@ -50,15 +55,7 @@ def install(
     already (and not ``force``)."""
     if _installed_already(layout, build.name, force=force):
         return False
-    archive = download.fetch(
-        build.url,
-        build.sha256,
-        cache=layout.cache,
-        environ=environ,
-        offline=offline,
-        progress=line.downloading if line else None,
-        unpack_in=layout.root,
-    )
+    phase = line.set if line else _no_phase
     receipt = {
         "name": build.name,
         "implementation": build.implementation,
@@ -67,26 +64,49 @@ def install(
         "sha256": build.sha256,
         "release": build.tag,
     }
-    try:
-        return install_archive(
-            layout,
-            archive,
-            build.name,
-            receipt,
-            force=force,
-            implementation=build.implementation,
-            line=line,
+    filename = download.file_name(build.url)
+    with contextlib.ExitStack() as stack:
+        staged = stack.enter_context(registry.scratch(layout, "install"))
+        # Entered second, left first: its thread stops before the scratch folder goes.
+        unpacking = stack.enter_context(
+            Unpacking(filename, staged, build.implementation, layout.root)
         )
-    except NotRunnable:
-        from pyv import platforms
+        archive = download.fetch(
+            build.url,
+            build.sha256,
+            cache=layout.cache,
+            environ=environ,
+            offline=offline,
+            progress=line.downloading if line else None,
+            unpack_in=layout.root,
+            tap=unpacking.start,
+        )
+        if not force and build.name in registry.names(layout):
+            return False  # another pyv installed it while this one waited for the download
+        phase("unpack")
+        unpacking.finish(archive)
+        try:
+            return _finish_and_commit(
+                layout,
+                archive,
+                staged,
+                build.name,
+                receipt,
+                implementation=build.implementation,
+                force=force,
+                phase=phase,
+                probe=unpacking.early_probe(),
+            )
+        except NotRunnable:
+            from pyv import platforms
 
-        machine = platforms.detect()
-        if build.platform != machine:
-            raise ArchiveError(
-                f"the {build.platform} build of {build.name} does not run on this machine"
-                f" ({machine}), so pyv cannot check it: nothing was installed"
-            ) from None
-        raise
+            machine = platforms.detect()
+            if build.platform != machine:
+                raise ArchiveError(
+                    f"the {build.platform} build of {build.name} does not run on this machine"
+                    f" ({machine}), so pyv cannot check it: nothing was installed"
+                ) from None
+            raise
 
 
 def _installed_already(layout: Layout, name: str, *, force: bool) -> bool:
@@ -108,29 +128,64 @@ def install_archive(
     implementation: str = "cpython",
     line: display.Line | None = None,
 ) -> bool:
-    """Install a verified archive as ``name`` (under the lock; see the module docstring),
-    showing its phases on ``line``."""
+    """Install a verified archive as ``name`` (see the module docstring), showing its
+    phases on ``line``."""
     phase = line.set if line else _no_phase
-    queued = functools.partial(phase, "queued")
-    with reconcile.lock(layout, queued=queued), registry.scratch(layout, "install") as staged:
+    with registry.scratch(layout, "install") as staged:
+        phase("unpack")
+        with diskspace.unpacking(archive, layout.root):
+            extract_any(archive, staged, implementation)
+        return _finish_and_commit(
+            layout,
+            archive,
+            staged,
+            name,
+            receipt,
+            implementation=implementation,
+            force=force,
+            phase=phase,
+        )
+
+
+def _finish_and_commit(
+    layout: Layout,
+    archive: str,
+    staged: str,
+    name: str,
+    receipt: dict[str, Any],
+    *,
+    implementation: str,
+    force: bool,
+    phase: Callable[[str], None],
+    probe: interpreter.Probe | None = None,
+) -> bool:
+    """Make the unpacked ``staged`` work as ``name``, check it (``probe``: the
+    interpreter started already), write its receipt, and move it into versions/ (under
+    the lock, which is all the lock covers); False if ``name`` is there and not to be
+    replaced."""
+    prefix = layout.version_dir(name)
+    phase("check")
+    if implementation == "cpython":
+        python = os.path.join(staged, "bin", "python3")
+        # The interpreter starts while the files are fixed; it reads none of them.
+        if probe is None:
+            probe = interpreter.start_probe(python)
+        finish(staged, prefix)
+        try:
+            found = _probed(probe, archive)
+        except NotRunnable:
+            if probe.executable == python:
+                raise
+            # Started while unpacking, it may have missed a file: once more, with all.
+            found = _probed(interpreter.start_probe(python), archive)
+    else:
+        found = _finish_other(archive, staged, implementation, prefix)
+    if found.name != name.partition("+")[0]:
+        raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
+    registry.write_receipt(staged, {**receipt, "python_version": found.python_version})
+    with reconcile.lock(layout, queued=functools.partial(phase, "queued")):
         if name in registry.names(layout) and not force:
             return False
-        prefix = os.path.join(layout.versions, name)
-        phase("unpack")
-        if implementation == "cpython":
-            with diskspace.unpacking(archive, layout.root):
-                extract(archive, staged)
-            phase("check")
-            # The interpreter starts while the files are fixed; it reads none of them.
-            probe = interpreter.start_probe(os.path.join(staged, "bin", "python3"))
-            finish(staged, prefix)
-            found = _probed(probe, archive)
-        else:
-            found = _unpack_other(archive, staged, implementation, layout.root, prefix, phase)
-        if found.name != name.partition("+")[0]:
-            raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
-        receipt = {**receipt, "python_version": found.python_version}
-        registry.write_receipt(staged, receipt)
         registry.commit_or_replace(layout, staged, name)
     return True
 
@@ -146,22 +201,14 @@ def install_unnamed(
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
 
 
-def _unpack_other(
-    archive: str,
-    staged: str,
-    implementation: str,
-    root: str,
-    prefix: str,
-    phase: Callable[[str], None],
+def _finish_other(
+    archive: str, staged: str, implementation: str, prefix: str
 ) -> interpreter.Interpreter:
-    """Unpack a PyPy or GraalPy archive into ``staged``, give its bin the usual names
-    (python, python3, python3.X, pip and the implementation's own), make sure it has
-    pip, and say what it is."""
+    """Give an unpacked PyPy or GraalPy's bin the usual names (python, python3,
+    python3.X, pip and the implementation's own), make sure it has pip, and say what it
+    is."""
     from pyv.builds import implementations
 
-    with diskspace.unpacking(archive, root):
-        implementations.extract(archive, staged, implementation)
-    phase("check")
     found = _probed(interpreter.start_probe(_first_python(staged, implementation)), archive)
     if found.implementation != implementation:
         name = os.path.basename(archive)
@@ -285,6 +332,8 @@ def install_source(
             " paths, so a build needs a pyv root without spaces",
             hint="set PYV_ROOT to one, or install a prebuilt version",
         )
+    from pyv.builds import preflight  # only source builds need it (3 ms to import)
+
     system = preflight.System.here(environ)
     report_ = preflight.check(system, patching=bool(patches))
     if not report_.ok:
@@ -405,6 +454,8 @@ def _check_built(staged: str, build: SourceBuild, *, force: bool) -> None:
         raise PyvError(f"the build made Python {found.name}, not {build.name}")
     missing = source.missing_modules(python, version)
     if missing:
+        from pyv.builds import preflight
+
         manager = preflight.System.here({}).manager
         packages = [p for p in (preflight.package_for(m, manager) for m in missing) if p]
         problem = f"{build.name} was built without {', '.join(missing)}" + (

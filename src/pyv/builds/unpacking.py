@@ -1,0 +1,164 @@
+"""An archive unpacked as it downloads, and its interpreter started as soon as it can be.
+
+install.py hands :meth:`Unpacking.start` to download.fetch as its ``tap``: a thread of
+its own unpacks the download (a growing.Growing) into the install's scratch folder as
+the bytes reach the disk. A cached archive, or one whose first bytes turned out not to
+be its start (a resume that started over), is unpacked from its file instead.
+
+Nothing here makes anything visible: the caller moves the folder into versions/ only
+after the download is verified and the interpreter checked. The interpreter itself
+runs only once the download is verified (:meth:`Unpacking.verify`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from typing import IO, cast
+
+from pyv import interpreter
+from pyv.builds import diskspace
+from pyv.builds.standalone import extract, landmarks
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyv.builds.growing import Growing
+
+
+class Unpacking:
+    """The archive unpacked into the scratch folder ``staged`` as its download arrives,
+    by a thread of its own (``start`` is download.fetch's ``tap``), or from its file when
+    it was in the cache, or when what arrived first was not the file's start after all.
+
+    A CPython's interpreter is started (its version probe) as soon as the download is
+    verified and the files it needs to start are written, while the rest unpacks; if it
+    cannot tell its version then, it is asked again once everything is there.
+
+    Used as a context manager: however the block ends, the thread has stopped before
+    the scratch folder is removed."""
+
+    def __init__(self, filename: str, staged: str, implementation: str, root: str) -> None:
+        self.filename = filename
+        self.staged = staged
+        self.implementation = implementation
+        self.root = root
+        self.growing: Growing | None = None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.guard = threading.Lock()  # the probe's state, changed in either thread
+        self.verified = False  # the download's sha256 matched (or it was in the cache)
+        self.seen: dict[str, set[str]] = {}  # for standalone.landmarks
+        self.ready = ""  # the interpreter folder whose interpreter can start
+        self.probe: interpreter.Probe | None = None
+        self.probed = ""  # the folder it started from
+        self.stale = False  # a file was written again after the probe started
+        self.names: set[str] = set()  # the files and links written
+        self.top = ""  # the folder extract found the interpreter in
+
+    def start(self, growing: Growing) -> None:
+        """Unpack ``growing`` as it arrives."""
+        self.growing = growing
+        self.thread = threading.Thread(target=self._run, name="pyv-unpack", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._extract(self.filename, self.growing)
+        except BaseException as e:  # raised in the install's thread, by finish
+            self.error = e
+
+    def _extract(self, archive: str, stream: Growing | None = None) -> None:
+        if self.implementation != "cpython":
+            extract_any(archive, self.staged, self.implementation, stream)
+            return
+        source = cast("IO[bytes] | None", stream)
+        extract(archive, self.staged, source, written=self._written, moving=self._moving)
+
+    def _written(self, name: str, link: str) -> None:
+        top = landmarks(name, link, self.seen)
+        with self.guard:
+            if name in self.names and self.probe is not None:
+                self.stale = True  # a later member replaced a file it may have read
+            self.names.add(name)
+            if top and not self.ready:
+                self.ready = top
+                self._start_probe()
+
+    def verify(self) -> None:
+        """The download is verified: the interpreter may run."""
+        with self.guard:
+            self.verified = True
+            self._start_probe()
+
+    def _start_probe(self) -> None:
+        """Start the probe once both can be (under the guard)."""
+        restarted = self.growing is not None and self.growing.restarted
+        moved = bool(self.top)  # too late: the folder moved up, or is moving
+        if self.probe is None and self.verified and self.ready and not restarted and not moved:
+            python = os.path.join(self.staged, ".raw", self.ready, "bin", "python3")
+            self.probe = interpreter.start_probe(python)
+            self.probed = self.ready
+
+    def _moving(self, top: str) -> None:
+        """extract moves ``top`` up: a probe started in it must be done by then."""
+        with self.guard:
+            self.top = top
+            probe = self.probe
+        if probe is not None and probe.process is not None:
+            try:
+                probe.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                probe.process.kill()
+
+    def early_probe(self) -> interpreter.Probe | None:
+        """The probe started while unpacking, if it ran the interpreter that was kept."""
+        with self.guard:
+            if self.probe is None or self.stale or self.probed != self.top:
+                return None
+            return self.probe
+
+    def finish(self, archive: str) -> None:
+        """Wait for the unpacking of the verified ``archive`` to end (or unpack it here)."""
+        self.verify()
+        streamed = self.thread is not None and self.growing is not None
+        with diskspace.unpacking(archive, self.root, check_first=not streamed):
+            if self.thread is not None and self.growing is not None:
+                self.thread.join()
+                if not self.growing.restarted:
+                    if self.error is not None:
+                        raise self.error
+                    return
+                for entry in os.listdir(self.staged):  # what it made of the void bytes
+                    shutil.rmtree(os.path.join(self.staged, entry))
+            self._extract(archive)
+
+    def __enter__(self) -> Unpacking:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.growing is not None:
+            self.growing.stop()
+            if self.thread is not None:
+                self.thread.join()
+            self.growing.close()
+        with self.guard:
+            probe, self.probe = self.probe, None
+        if probe is not None and probe.process is not None and probe.process.poll() is None:
+            probe.process.kill()  # not wanted: the install failed, or it was read already
+            probe.process.communicate()
+
+
+def extract_any(
+    archive: str, staged: str, implementation: str, stream: Growing | None = None
+) -> None:
+    """Unpack ``archive`` (its file, or ``stream`` of its bytes) into ``staged``, for an
+    ``implementation``'s layout."""
+    source = cast("IO[bytes] | None", stream)
+    if implementation == "cpython":
+        extract(archive, staged, source)
+    else:
+        from pyv.builds import implementations
+
+        implementations.extract(archive, staged, implementation, source)

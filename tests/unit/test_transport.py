@@ -1,0 +1,233 @@
+"""pyv's own HTTP/1.1 client against a real local server: redirects, framing, proxies."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from pyv.builds import transport
+
+BODY = bytes(range(256)) * 1000
+
+
+def no_tls() -> ssl.SSLContext:
+    raise AssertionError("no https here")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[str, dict[str, str]]]
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.seen.append((self.path, dict(self.headers.items())))
+        if self.path.startswith("/hop/"):  # /hop/N redirects N more times, then to /body
+            left = int(self.path.rsplit("/", 1)[1])
+            self.send_response(302)
+            self.send_header("Location", f"/hop/{left - 1}" if left > 1 else "/body")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/absolute":
+            self.send_response(301)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/body")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(BODY), 70_000):
+                piece = BODY[start : start + 70_000]
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\nTrailer: x\r\n\r\n")
+        else:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(BODY)))
+            self.end_headers()
+            self.wfile.write(BODY + b"never read: past the Content-Length")
+
+
+@pytest.fixture
+def base() -> Iterator[tuple[str, list[tuple[str, dict[str, str]]]]]:
+    seen: list[tuple[str, dict[str, str]]] = []
+    handler = type("Recording", (Handler,), {"seen": seen})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}", seen
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def body(session: transport.Session, url: str) -> tuple[int, bytes, str]:
+    with session.get(url, {"Accept-Encoding": "identity"}) as response:
+        return response.status_code, b"".join(response.iter_raw()), response.url
+
+
+def test_redirects_are_followed_relative_and_absolute(
+    base: tuple[str, list[tuple[str, dict[str, str]]]],
+) -> None:
+    url, seen = base
+    session = transport.Session({}, timeout=5, tls=no_tls)
+    assert body(session, f"{url}/hop/3") == (200, BODY, f"{url}/body")
+    assert [path for path, _ in seen] == ["/hop/3", "/hop/2", "/hop/1", "/body"]
+    assert all(headers["Accept-Encoding"] == "identity" for _, headers in seen)
+    assert body(session, f"{url}/absolute") == (200, BODY, f"{url}/body")
+
+
+def test_too_many_redirects_is_an_error(
+    base: tuple[str, list[tuple[str, dict[str, str]]]],
+) -> None:
+    session = transport.Session({}, timeout=5, tls=no_tls)
+    with pytest.raises(transport.TooManyRedirects):
+        session.get(f"{base[0]}/hop/{transport.MAX_REDIRECTS + 1}")
+
+
+def test_a_chunked_body_is_put_together_and_the_content_length_is_the_end(
+    base: tuple[str, list[tuple[str, dict[str, str]]]],
+) -> None:
+    session = transport.Session({}, timeout=5, tls=no_tls)
+    assert body(session, f"{base[0]}/chunked")[1] == BODY
+    assert body(session, f"{base[0]}/body")[1] == BODY  # the bytes after it are not the body
+
+
+def test_a_url_that_is_not_http_is_refused() -> None:
+    session = transport.Session({}, timeout=5, tls=no_tls)
+    for url in ("ftp://example.org/x.tar.gz", "http:///x", "http://host:99999/x"):
+        with pytest.raises(transport.InvalidURL):
+            session.get(url)
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"HTTP_PROXY": "http://upper:1", "http_proxy": "http://lower:1"},
+        {"HTTPS_PROXY": "http://p:1", "https_proxy": ""},
+        {"ALL_PROXY": "p:3128", "NO_PROXY": "example.org, .internal"},
+        {"HTTP_PROXY": "http://p:1", "REQUEST_METHOD": "GET"},
+        {"http_proxy": "http://p:1", "REQUEST_METHOD": "GET"},
+    ],
+)
+def test_proxies_are_read_from_the_environment_as_urllib_reads_them(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("REQUEST_METHOD", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert transport._proxies(environ) == urllib.request.getproxies_environment()
+
+
+def test_no_proxy_and_all_proxy() -> None:
+    environ = {"ALL_PROXY": "proxy.corp:3128", "NO_PROXY": "example.org,.internal"}
+    session = transport.Session(environ, timeout=5, tls=no_tls)
+    assert session.proxy_for("https://github.com/x") == "http://proxy.corp:3128"
+    assert session.proxy_for("http://example.org/x") is None
+    assert session.proxy_for("http://mirror.internal/x") is None
+    assert transport.Session({}, timeout=5, tls=no_tls).proxy_for("http://a/") is None
+
+
+def test_a_proxy_that_is_not_http_is_refused() -> None:
+    session = transport.Session({"HTTPS_PROXY": "socks5://p:1080"}, timeout=5, tls=no_tls)
+    with pytest.raises(transport.ProxyError, match="http:// proxies only"):
+        session.get("https://example.org/x")
+
+
+@pytest.fixture
+def tunnel_proxy() -> Iterator[tuple[int, list[bytes]]]:
+    """A proxy that answers CONNECT by joining the client to the port it names."""
+    requests: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def pipe(client: socket.socket) -> None:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(client)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += client.recv(4096)
+            requests.append(head)
+            target = head.split(b" ")[1].decode()
+            host, _, port = target.rpartition(":")
+            upstream = stack.enter_context(socket.create_connection((host, int(port))))
+            client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [], 5)
+                if not ready:
+                    return
+                for side in ready:
+                    data = side.recv(65536)
+                    if not data:
+                        return
+                    (upstream if side is client else client).sendall(data)
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = listener.accept()
+                threading.Thread(target=pipe, args=(client,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield listener.getsockname()[1], requests
+    listener.close()
+
+
+def test_https_goes_through_a_connect_tunnel_with_the_proxy_password(
+    tunnel_proxy: tuple[int, list[bytes]],
+    base: tuple[str, list[tuple[str, dict[str, str]]]],
+    certificate: tuple[str, str],
+) -> None:
+    """The tunnel carries TLS end to end: the proxy sees only CONNECT."""
+    cert, key = certificate
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (Handler,), {"seen": []}))
+    httpd.daemon_threads = True
+    httpd.socket = server.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.load_verify_locations(cafile=cert)
+    port, requests = tunnel_proxy
+    environ = {"HTTPS_PROXY": f"http://me:s%40cret@127.0.0.1:{port}"}
+    session = transport.Session(environ, timeout=5, tls=lambda: client)
+    try:
+        url = f"https://127.0.0.1:{httpd.server_port}/body"
+        assert body(session, url) == (200, BODY, url)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert requests[0].startswith(f"CONNECT 127.0.0.1:{httpd.server_port} HTTP/1.1\r\n".encode())
+    assert b"Proxy-Authorization: Basic bWU6c0BjcmV0\r\n" in requests[0]  # me:s@cret
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1, made by the openssl command."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl command to make a test certificate with")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
