@@ -98,7 +98,8 @@ class Server:
     Content-Length, and the file again and again), "long" (more than its Content-Length),
     "short" (no Content-Length, half the file), "portal" (a 200 with an HTML page, as a
     captive portal answers), "hold" (all but the last kilobyte, then the rest once the
-    test sets ``release``), "no-range" (the whole file with a 200, whatever the Range).
+    test sets ``release``), "no-range" (the whole file with a 200, whatever the Range),
+    "ranges-slow" (says it takes Range requests, and sends at 1 MB/s).
 
     It is also a forward proxy: a request for ``http://any.host/path`` is served as
     ``/path`` (and recorded whole). ``https(cert, key)`` adds a TLS listener.
@@ -159,15 +160,18 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
             if fault in ("endless", "short", "portal"):
                 self.unannounced(data, fault)
                 return
-            start = 0
+            start, end = 0, len(data)
             rng = self.headers.get("Range") if fault != "no-range" else None
             if rng and rng.startswith("bytes="):
-                start = int(rng[6:].split("-")[0])
+                first, _, last = rng[6:].partition("-")
+                start, end = int(first), min(int(last) + 1 if last else end, end)
                 self.send_response(206)
-                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data)}")
             else:
                 self.send_response(200)
-            body = data[start:]
+            if fault == "ranges-slow":
+                self.send_header("Accept-Ranges", "bytes")
+            body = data[start:end]
             self.send_header("Content-Length", str(len(body)))
             if fault == "long":  # more bytes than it says
                 body += b"\0" * 100_000
@@ -181,6 +185,12 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "throttle":
                 self.throttled(body)
+                return
+            if fault == "ranges-slow":  # 1 MB/s: slow enough for pyv to ask for pieces
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    for piece in range(0, len(body), 16384):
+                        self.wfile.write(body[piece : piece + 16384])
+                        time.sleep(0.016)
                 return
             if fault == "hold":
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
     import ssl
 
     from pyv.builds.growing import Growing
-    from pyv.builds.transport import Session
+    from pyv.builds.pieces import Pieces
+    from pyv.builds.transport import Response, Session
 
 JOBS = 4  # downloads at once, by default
 UPSTREAM = "https://github.com/astral-sh/python-build-standalone/releases/download"
@@ -293,23 +295,33 @@ def _too_large(what: str, limit: int, *, announced: bool) -> str:
     return f"cannot download {what}: the server sent more than {said}"
 
 
+_TLS: dict[tuple[str, str], ssl.SSLContext] = {}  # by (SSL_CERT_FILE, SSL_CERT_DIR)
+_TLS_GUARD = threading.Lock()
+
+
 def _tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:
     """The TLS settings: certificates from ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else
-    certifi's bundle. Made only when a URL is https: loading the certificates costs about
-    25 ms, which a download over http:// (a local mirror) never needs."""
+    certifi's bundle. Made only when a URL is https, and once (the pieces of a download
+    share it): loading the certificates costs about 25 ms, which a download over http://
+    (a local mirror) never needs."""
     import ssl
 
-    # PROTOCOL_TLS_CLIENT: certificates required, host names checked, no old protocols.
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if environ.get("SSL_CERT_FILE"):
-        context.load_verify_locations(cafile=environ["SSL_CERT_FILE"])
-    elif environ.get("SSL_CERT_DIR"):
-        context.load_verify_locations(capath=environ["SSL_CERT_DIR"])
-    else:
-        import certifi
+    key = (environ.get("SSL_CERT_FILE", ""), environ.get("SSL_CERT_DIR", ""))
+    with _TLS_GUARD:
+        if key not in _TLS:
+            # PROTOCOL_TLS_CLIENT: certificates required, host names checked, no old
+            # protocols.
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            if key[0]:
+                context.load_verify_locations(cafile=key[0])
+            elif key[1]:
+                context.load_verify_locations(capath=key[1])
+            else:
+                import certifi
 
-        context.load_verify_locations(cafile=certifi.where())
-    return context
+                context.load_verify_locations(cafile=certifi.where())
+            _TLS[key] = context
+        return _TLS[key]
 
 
 def _via(session: Session, url: str) -> str:
@@ -369,6 +381,7 @@ class _Transfer:
         self.total: int | None = None  # the whole file's size, once it is known
         self.content_type = ""  # as the last response gave it
         self.growing: Growing | None = None  # told of every byte written, in order
+        self.may_split = True  # until pieces of this file failed once
 
     def grew(self, size: int) -> None:
         """The ``.part`` file holds ``size`` bytes, in order: a reader may have them."""
@@ -405,7 +418,7 @@ class _Transfer:
 
     def _attempt(self, session: Session) -> str:
         """One request; the sha256 is computed as the bytes arrive (and over what a resume
-        keeps)."""
+        keeps). A slow response gets more connections for the rest (pieces.py)."""
         from pyv.builds.transport import RemoteProtocolError
 
         part = self.part
@@ -431,13 +444,49 @@ class _Transfer:
             if total is not None:
                 self.total = total
                 self.room(total, total - have)
-            limit = self.limit if total is None else total
             digest = _hash_prefix(part, have)
             advance = self.progress(have, total) if self.progress else None
-            size = have
-            with open(part, "ab" if have else "wb") as f:
-                self.grew(have)
-                for chunk in response.iter_raw():  # as it arrives: a drop keeps what came
+            ranges = status == 206 or response.headers.get("accept-ranges", "") == "bytes"
+            size, split = self._receive(response, have, total, digest, advance, ranges=ranges)
+        if split is not None:
+            try:
+                split.frontier = size
+                if size < split.first_end:
+                    raise RemoteProtocolError("the connection closed before the end of the file")
+                size = split.follow(digest, self.grew)
+            except BaseException:
+                self._give_up(split)
+                raise
+        if total is not None and size < total:
+            raise RemoteProtocolError("the connection closed before the end of the file")
+        return digest.hexdigest()
+
+    def _receive(
+        self,
+        response: Response,
+        have: int,
+        total: int | None,
+        digest: hashlib._Hash,
+        advance: Callable[[int], None] | None,
+        *,
+        ranges: bool,
+    ) -> tuple[int, Pieces | None]:
+        """Write the body after the first ``have`` bytes, as it arrives (a drop keeps what
+        came); with ``ranges`` (the server takes Range requests), split the rest into
+        pieces if it is slow. The size reached, and the pieces."""
+        from pyv.builds import pieces
+
+        limit = self.limit if total is None else total
+        size = have
+        split: pieces.Pieces | None = None
+        began = time.monotonic()
+        with open(self.part, "r+b" if have else "wb") as f:  # never O_APPEND: pieces
+            f.seek(have)
+            self.grew(have)
+            try:
+                for chunk in response.iter_raw():
+                    if split is not None:
+                        chunk = chunk[: split.first_end - size]
                     size += len(chunk)
                     if size > limit:
                         said = _too_large(self.name, limit, announced=total is not None)
@@ -447,11 +496,50 @@ class _Transfer:
                     if self.growing:
                         f.flush()
                         self.grew(size)
+                    if split is not None:
+                        split.moved(len(chunk))
+                        if size >= split.first_end:
+                            break
+                        continue
                     if advance:
                         advance(len(chunk))
-            if total is not None and size < total:
-                raise RemoteProtocolError("the connection closed before the end of the file")
-        return digest.hexdigest()
+                    took = time.monotonic() - began
+                    if (
+                        ranges
+                        and total is not None
+                        and self.may_split
+                        and pieces.worth_splitting(total - size, size - have, took)
+                    ):
+                        split = pieces.Pieces(
+                            self.url,
+                            self.part,
+                            self.environ,
+                            size,
+                            total,
+                            with_retries=_with_retries,
+                            check_status=self._check_piece,
+                            advance=advance,
+                        )
+            except BaseException:
+                if split is not None:
+                    f.flush()
+                    split.frontier = size
+                    self._give_up(split)
+                raise
+        return size, split
+
+    def _check_piece(self, response: Response) -> None:
+        _check_status(self.url, response.status_code, response.reason_phrase)
+
+    def _give_up(self, split: Pieces) -> None:
+        """Stop the pieces of a download that failed, and keep the ``.part`` file the
+        start of the archive: cut back to the frontier, or (a piece that would not stop)
+        started over. The retry goes on in one connection."""
+        self.may_split = False
+        if split.stop():
+            os.truncate(self.part, split.frontier)
+        else:
+            self.restart()
 
 
 def _hash_prefix(path: str, size: int) -> hashlib._Hash:

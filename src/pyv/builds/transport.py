@@ -27,6 +27,7 @@ Failures are named as httpx named them, since messages show the names:
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
@@ -109,6 +110,11 @@ class Response:
     def close(self) -> None:
         """Let the connection go (whatever of the body is left unread)."""
         self.wire.close()
+
+    def abort(self) -> None:
+        """End the connection from another thread: a read waiting in this one fails."""
+        with contextlib.suppress(OSError):
+            self.wire.sock.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> Response:
         return self
