@@ -105,6 +105,16 @@ def test_a_chunked_body_is_put_together_and_the_content_length_is_the_end(
     assert body(session, f"{base[0]}/body")[1] == BODY  # the bytes after it are not the body
 
 
+def test_the_request_line_escapes_what_a_url_may_not_hold_and_keeps_escapes(
+    base: tuple[str, list[tuple[str, dict[str, str]]]],
+) -> None:
+    url, seen = base
+    session = transport.Session({}, timeout=5, tls=no_tls)
+    assert body(session, f"{url}/body")[0] == 200
+    session.get(f"{url}/a b/caf\u00e9/3.12.1%2B2026.tar.gz?x=1 2").close()
+    assert seen[-1][0] == "/a%20b/caf%C3%A9/3.12.1%2B2026.tar.gz?x=1%202"
+
+
 def test_a_url_that_is_not_http_is_refused() -> None:
     session = transport.Session({}, timeout=5, tls=no_tls)
     for url in ("ftp://example.org/x.tar.gz", "http:///x", "http://host:99999/x"):
@@ -142,10 +152,12 @@ def test_no_proxy_and_all_proxy() -> None:
     assert transport.Session({}, timeout=5, tls=no_tls).proxy_for("http://a/") is None
 
 
-def test_a_proxy_that_is_not_http_is_refused() -> None:
-    session = transport.Session({"HTTPS_PROXY": "socks5://p:1080"}, timeout=5, tls=no_tls)
-    with pytest.raises(transport.ProxyError, match="http:// proxies only"):
+def test_a_proxy_that_is_not_http_is_refused_without_its_password() -> None:
+    environ = {"HTTPS_PROXY": "socks5://me:secret@p:1080"}
+    session = transport.Session(environ, timeout=5, tls=no_tls)
+    with pytest.raises(transport.ProxyError) as refused:
         session.get("https://example.org/x")
+    assert str(refused.value) == "pyv goes through http:// proxies only, not socks5://p"
 
 
 @pytest.fixture

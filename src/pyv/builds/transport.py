@@ -182,6 +182,9 @@ class Session:
         if scheme not in PORTS or not host or port is None:
             raise InvalidURL(f"cannot request {url}: not an http or https URL")
         target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        # As sent on the request line: spaces, non-ASCII and control characters escaped
+        # (an escape already there stays as it is).
+        target = urllib.parse.quote(target, safe="!#$%&'()*+,/:;=?@[]~")
         authority = _authority(host, port, scheme)
         extra: dict[str, str] = {}
         proxy = self.proxy_for(url)
@@ -190,7 +193,8 @@ class Session:
         else:
             via = urllib.parse.urlsplit(proxy)
             if via.scheme != "http" or not via.hostname:
-                raise ProxyError(f"pyv goes through http:// proxies only, not {proxy}")
+                shown = f"{via.scheme}://{via.hostname or ''}"  # never the password
+                raise ProxyError(f"pyv goes through http:// proxies only, not {shown}")
             wire = self._connect(via.hostname, via.port or 80)
             auth = _basic(via)
             if scheme == "http":  # the proxy fetches it: the whole URL goes to the proxy
