@@ -72,9 +72,9 @@ def which(layout: Layout, environ: Environ, command: str, *, advice: bool = True
     try:
         path, _ = runner.which(layout, selection.current(layout, environ), command, environ)
     except CommandNotFound as e:
-        if advice:
-            raise
-        raise CommandNotFound(e.command, []) from None
+        if not advice:
+            e.hint = None  # the versions that have it; what it says before stays
+        raise
     print(path)
     return 0
 

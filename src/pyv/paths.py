@@ -51,7 +51,7 @@ class Layout:
 
     def version_dir(self, name: str) -> str:
         """The folder of installation (or alias) ``name``; ``name`` must stay inside."""
-        if not (is_safe_name(name) or is_listed_name(name)):
+        if not stays_inside(name):
             raise ValueError(f"unsafe version name {name!r}")
         return os.path.join(self.versions, name)
 
@@ -129,6 +129,12 @@ def _safe_part(*names: str) -> bool:
         and all(c in _NAME_CHARS for c in name)
         for name in names
     )
+
+
+def stays_inside(name: str) -> bool:
+    """True if ``versions/<name>`` can only be inside versions/: a selectable name, or
+    any name pyenv would list there (:func:`is_listed_name`)."""
+    return is_safe_name(name) or is_listed_name(name)
 
 
 def is_listed_name(name: str) -> bool:

@@ -122,9 +122,9 @@ def run(layout: Layout) -> Repairs:
     for folder in _temp_folders(layout):
         done.temps += atomic.remove_stale(folder)
     if os.path.isdir(layout.versions):
-        before = _links(layout)
+        before = registry.alias_links(layout)
         registry.update_aliases(layout)
-        after = _links(layout)
+        after = registry.alias_links(layout)
         done.aliases = _alias_changes(before, after)
     if registry.names(layout) or os.path.isdir(layout.shims):
         done.shims_added, done.shims_removed = shims.rehash(layout, registry.bin_dirs(layout))
@@ -135,7 +135,7 @@ def problems(layout: Layout) -> list[str]:
     """What :func:`run` would repair, as ``problem; fix`` lines (nothing is changed)."""
     found = []
     wanted = registry.wanted_aliases(layout) if os.path.isdir(layout.versions) else {}
-    have = _links(layout)
+    have = registry.alias_links(layout)
     missing = sorted(a for a, t in wanted.items() if have.get(a) != t and _replaceable(layout, a))
     extra = sorted(a for a in have if a not in wanted and registry.is_alias_name(a))
     if missing or extra:
@@ -222,18 +222,6 @@ def _temp_folders(layout: Layout) -> list[str]:
         layout.shims,
         os.path.join(layout.root, "shell"),
     ]
-
-
-def _links(layout: Layout) -> dict[str, str]:
-    try:
-        entries = list(os.scandir(layout.versions))
-    except OSError:
-        return {}
-    return {
-        e.name: os.readlink(e.path)
-        for e in entries
-        if e.is_symlink() and registry.is_alias_name(e.name)
-    }
 
 
 def _replaceable(layout: Layout, alias: str) -> bool:

@@ -27,7 +27,7 @@ import os
 import time
 
 from pyv.errors import InvalidRequest, RegistryError, VersionNotInstalled
-from pyv.paths import RECEIPT, Layout, is_listed_name, is_safe_name
+from pyv.paths import RECEIPT, Layout, is_listed_name, is_safe_name, stays_inside
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -86,12 +86,10 @@ def entries(layout: Layout, *, envs: bool = False) -> list[tuple[str, str]]:
             continue
         kind = "version"
         if e.is_symlink():
-            parent = os.path.dirname(os.path.realpath(e.path))
-            if parent == real_versions:
+            target = os.path.realpath(e.path)
+            if os.path.dirname(target) == real_versions:
                 kind = "alias"
-            elif os.path.basename(parent) == "envs" and (
-                os.path.dirname(os.path.dirname(parent)) == real_versions
-            ):
+            elif _is_env(target, real_versions):
                 kind = "env-link"
             else:
                 kind = "link"
@@ -264,7 +262,7 @@ def get(layout: Layout, text: str) -> Installation:
 
     # any entry pyenv would list but an alias: 3.13-dev, myenv, 3.12.1/envs/tools; a name
     # that is no version gets a request of kind "system", which matches nothing
-    kinds = dict(entries(layout, envs=True)) if is_listed_name(text.replace("/", "")) else {}
+    kinds = dict(entries(layout, envs=True)) if stays_inside(text) else {}
     if kinds.get(text, "alias") != "alias":
         exact = parse_name(text) or parse("system")
         return Installation(text, exact, os.path.join(layout.versions, text))
@@ -397,7 +395,7 @@ def remove(layout: Layout, name: str) -> None:
     """Uninstall ``name`` (under the lock): a folder, or a pyenv-virtualenv environment
     with the link that names it; a link to a folder elsewhere (``pyv link``, or made
     by hand) is only unlinked, its files are not touched."""
-    if not (is_safe_name(name) or is_listed_name(name)):
+    if not stays_inside(name):
         raise VersionNotInstalled(name)
     folder = layout.version_dir(name)
     if not os.path.isdir(folder):
@@ -407,7 +405,7 @@ def remove(layout: Layout, name: str) -> None:
             raise VersionNotInstalled(name)  # pyv's alias link: remove what it names
         env = os.path.realpath(folder)
         os.unlink(folder)
-        if _is_env(layout, env):  # pyenv-virtualenv's myenv: the environment goes too
+        if _is_env(env, os.path.realpath(layout.versions)):  # pyenv-virtualenv's myenv
             _remove_folder(layout, env)
         _fsync_dir(layout.versions)
         return
@@ -422,12 +420,13 @@ def remove(layout: Layout, name: str) -> None:
     _remove_folder(layout, folder)
 
 
-def _is_env(layout: Layout, path: str) -> bool:
-    """True if ``path`` (resolved) is a pyenv-virtualenv environment in this root."""
+def _is_env(path: str, real_versions: str) -> bool:
+    """True if ``path`` (resolved) is a pyenv-virtualenv environment, ``VERSION/envs/NAME``
+    in the (resolved) versions folder."""
     parent = os.path.dirname(path)
-    return os.path.basename(parent) == "envs" and os.path.dirname(
-        os.path.dirname(parent)
-    ) == os.path.realpath(layout.versions)
+    return os.path.basename(parent) == "envs" and (
+        os.path.dirname(os.path.dirname(parent)) == real_versions
+    )
 
 
 def _remove_folder(layout: Layout, folder: str) -> None:
@@ -463,23 +462,34 @@ def update_aliases(layout: Layout) -> None:
     Only links of pyv's own form (an alias name linking to a sibling by its bare name)
     are replaced or dropped: a user's ``3.12 -> /opt/python3.12`` is left alone.
     """
-    wanted = wanted_aliases(layout)
-    try:
-        scanned = list(os.scandir(layout.versions))
-    except FileNotFoundError:
-        return
-    for entry in scanned:
-        if entry.name not in wanted and _is_ours(entry.path) and is_alias_name(entry.name):
-            os.unlink(entry.path)  # a stale alias
+    wanted = wanted_aliases(layout)  # empty where there is no versions/ folder
+    have = alias_links(layout)
+    for name in have:
+        if name not in wanted:
+            os.unlink(os.path.join(layout.versions, name))  # a stale alias
     for alias, target in wanted.items():
         path = os.path.join(layout.versions, alias)
-        if os.path.islink(path) and os.readlink(path) == target:
+        if have.get(alias) == target:
             continue
-        if os.path.lexists(path) and not _is_ours(path):
+        if alias not in have and os.path.lexists(path):
             continue  # a real folder, or the user's own link, by that name is not ours
         from pyv import atomic
 
         atomic.symlink(target, path)
+
+
+def alias_links(layout: Layout) -> dict[str, str]:
+    """pyv's alias links in versions/ (an alias name linking to a sibling by its bare
+    name): alias -> the name it links to. Other links are the user's."""
+    try:
+        scanned = list(os.scandir(layout.versions))
+    except OSError:
+        return {}
+    return {
+        e.name: os.readlink(e.path)
+        for e in scanned
+        if e.is_symlink() and _is_ours(e.path) and is_alias_name(e.name)
+    }
 
 
 def _is_ours(path: str) -> bool:

@@ -68,21 +68,12 @@ def render(layout: Layout) -> str:
 
 
 def _alias_links(layout: Layout) -> dict[str, str]:
-    """pyv's alias links in versions/ (an alias name linking to a sibling's safe name)."""
+    """pyv's alias links, those whose two names the shim may use as folder names."""
     from pyv import registry
     from pyv.paths import is_safe_name
 
-    found = {}
-    try:
-        scanned = list(os.scandir(layout.versions))
-    except OSError:
-        return {}
-    for e in scanned:
-        if e.is_symlink() and is_safe_name(e.name) and registry.is_alias_name(e.name):
-            target = os.readlink(e.path)
-            if is_safe_name(target) and "/" not in target:
-                found[e.name] = target
-    return found
+    links = registry.alias_links(layout)
+    return {a: t for a, t in links.items() if is_safe_name(a) and is_safe_name(t)}
 
 
 def _is_comment(line: str) -> bool:

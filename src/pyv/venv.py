@@ -34,11 +34,17 @@ def base_python(layout: Layout, request_text: str, environ: Mapping[str, str]) -
         alias = str(request)
         if registry.installed_name(layout, alias) == name:
             folder = alias  # follows patch upgrades
-    for command in ("python3", "python"):
-        path = os.path.join(layout.versions, folder, "bin", command)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    raise PyvError(f"{name} has no bin/python3")
+    found = python_in(layout, folder)
+    if found is None:
+        raise PyvError(f"{name} has no bin/python3")
+    return found
+
+
+def python_in(layout: Layout, folder: str) -> str | None:
+    """``bin/python3``, else ``bin/python``, of ``versions/<folder>``, if it runs."""
+    return runner.find_command(layout, folder, "python3", {}) or runner.find_command(
+        layout, folder, "python", {}
+    )
 
 
 def create(

@@ -174,11 +174,12 @@ def _python(layout: Layout, version: str, environ: Mapping[str, str]) -> str:
         if found is None:
             raise VersionNotInstalled(runner.SYSTEM)
         return found
-    for command in ("python3", "python"):
-        path = os.path.join(layout.versions, version, "bin", command)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    raise PyvError(f"{version} has no bin/python3 to make a virtualenv with")
+    from pyv import venv
+
+    found = venv.python_in(layout, version)
+    if found is None:
+        raise PyvError(f"{version} has no bin/python3 to make a virtualenv with")
+    return found
 
 
 def create(

@@ -193,11 +193,10 @@ def sh_deactivate(
 
 
 def _shell_of(given: str | None) -> str:
-    """--shell, else the shell init named (PYV_SHELL), else the parent process's."""
+    """--shell, else the shell the function runs in (as sh-shell finds it)."""
     from pyv import shell
 
-    chosen = given or os.environ.get("PYV_SHELL")
-    return shell.checked(chosen) if chosen else shell.detect(os.environ)
+    return shell.checked(given) if given else shell.current(os.environ)
 
 
 def _deactivate(shell_name: str, *, force: bool, quiet: bool) -> None:
