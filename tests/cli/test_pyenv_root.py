@@ -50,6 +50,19 @@ def shim_env(world: World, **extra: str) -> dict[str, str]:
     return world.env(PATH=f"{world.root / 'shims'}:/usr/bin:/bin", PWD=str(world.work), **extra)
 
 
+def run_shim(world: World, selected: str, command: str, *args: str) -> tuple[int, str, str]:
+    """Run ``shims/COMMAND`` in the work folder with a .python-version naming ``selected``."""
+    (world.work / ".python-version").write_text(selected + "\n")
+    done = subprocess.run(
+        [str(world.root / "shims" / command), *args],
+        env=shim_env(world),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
 def test_versions_lists_every_folder(pyenv_root: World, capsys: pytest.CaptureFixture[str]) -> None:
     world = pyenv_root
     code, out, _ = world.pyv("versions", "--bare", capsys=capsys)
@@ -95,16 +108,7 @@ def test_each_folder_is_selected_and_run_by_the_shim_and_exec(
 ) -> None:
     world = pyenv_root
     assert world.pyv("rehash", capsys=capsys)[0] == 0
-    (world.work / ".python-version").write_text(selected + "\n")
-    env = shim_env(world)
-    done = subprocess.run(
-        [str(world.root / "shims/python"), "a b"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert (done.returncode, done.stdout, done.stderr) == (0, f"{label} python a b\n", "")
+    assert run_shim(world, selected, "python", "a b") == (0, f"{label} python a b\n", "")
     core = world.run("exec", "python", "a b")
     assert (core.returncode, core.stdout) == (0, f"{label} python a b\n")
     which = world.run("which", "python")
@@ -121,28 +125,11 @@ def test_the_shim_runs_foreign_folders_without_starting_pyv(
     stand_in.chmod(0o755)
     monkeypatch.setattr(shims, "pyv_command", lambda: [str(stand_in)])
     assert world.pyv("rehash", capsys=capsys)[0] == 0
-    env = shim_env(world)
     for selected, label in (("myenv", "myenv"), ("3.13-dev", "3.13-dev"), ("3.12.1", "3.12.1")):
-        (world.work / ".python-version").write_text(selected + "\n")
-        done = subprocess.run(
-            [str(world.root / "shims/python3")],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.stdout == f"{label} python3 \n", selected
-    # a name with a space, or one that is not there, is pyv's to judge
+        assert run_shim(world, selected, "python3")[1] == f"{label} python3 \n", selected
+    # a name that is not there, or that would leave versions/, is pyv's to judge
     for selected in ("nosuchenv", "3.12.1/envs/../../x"):
-        (world.work / ".python-version").write_text(selected + "\n")
-        done = subprocess.run(
-            [str(world.root / "shims/python3")],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.stdout == "slow: exec python3\n", selected
+        assert run_shim(world, selected, "python3")[1] == "slow: exec python3\n", selected
 
 
 def test_env_paths_cannot_escape_the_versions_folder(pyenv_root: World) -> None:
