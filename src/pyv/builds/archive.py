@@ -329,7 +329,7 @@ class _Unpacker:
                 raise ArchiveError(f"unsafe member in archive (device, fifo or sparse): {name}")
             if not self.keep(name):
                 if kind in _FILE_TYPES:
-                    self.skip(size)
+                    self.skip(size + -size % BLOCK)  # its data and the padding to a block
                 continue
             try:
                 self.member(kind, name, size, mode, mtime, linkname)
@@ -354,9 +354,9 @@ class _Unpacker:
         if self.written:
             self.written(name, link if kind == b"2" else "")
 
-    def skip(self, size: int, *, padding: int | None = None) -> None:
-        """Past a member's ``size`` bytes and the padding to the next block."""
-        remaining = size + (-size % BLOCK if padding is None else padding)
+    def skip(self, count: int) -> None:
+        """Past the next ``count`` bytes."""
+        remaining = count
         while remaining:
             piece = self.stream.read(min(remaining, CHUNK))
             if not piece:
@@ -398,7 +398,7 @@ class _Unpacker:
                     raise EOFError("unexpected end of data")
                 _write_all(fd, piece)
                 remaining -= len(piece)
-            self.skip(0, padding=-size % BLOCK)
+            self.skip(-size % BLOCK)  # the padding to the next block
             if 0 <= mtime < 1 << 34:
                 os.utime(fd if _UTIME_FD else path, (mtime, mtime))
         finally:

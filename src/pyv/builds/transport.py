@@ -136,13 +136,7 @@ class Session:
     ) -> None:
         self.timeout = timeout
         self.proxies = _proxies(environ)
-        self._make_tls = tls
-        self._tls: ssl.SSLContext | None = None
-
-    def tls(self) -> ssl.SSLContext:
-        if self._tls is None:
-            self._tls = self._make_tls()
-        return self._tls
+        self.tls = tls  # the caller caches its contexts (download._tls_context)
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """The response to GET ``url``, after any redirects; close it when done."""
@@ -218,15 +212,14 @@ class Session:
             raise ConnectTimeout(str(e) or "timed out") from e
         except OSError as e:
             raise ConnectError(str(e)) from e
-        return _Wire(sock, self.timeout)
+        return _Wire(sock)  # the socket keeps the timeout
 
 
 class _Wire:
     """A connection and the bytes read from it but not used yet."""
 
-    def __init__(self, sock: socket.socket, timeout: float) -> None:
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.timeout = timeout
         self.buffer = bytearray()
         self.closed = False  # the server's side: no more bytes will come
 

@@ -124,7 +124,7 @@ class Unpacking:
         self.verify()
         streamed = self.thread is not None and self.growing is not None
         with diskspace.unpacking(archive, self.root, check_first=not streamed):
-            if self.thread is not None and self.growing is not None:
+            if self.thread is not None and self.growing is not None:  # streamed (for mypy)
                 self.thread.join()
                 if not self.growing.restarted:
                     if self.error is not None:
