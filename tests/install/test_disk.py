@@ -277,6 +277,34 @@ def test_a_full_disk_while_unpacking_names_the_root_and_leaves_no_scratch(
     assert world.pyv(*args, capsys=capsys)[0] == 0  # a cached download is reused
 
 
+def test_the_space_said_to_be_free_is_measured_once_the_half_written_files_are_gone(
+    builds: Builds, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a full disk says is free is what the user has once pyv has cleaned up, not the
+    nothing that was left while its half-written files still took the space."""
+    data = build_archive("3.12.3")
+    builds.add("3.12.3", data)
+    scratch = world.root / ".scratch"
+
+    def free(folder: str) -> int:  # a disk the unpacked files fill up, until they go
+        written = scratch.exists() and any(p.is_file() for p in scratch.rglob("*"))
+        return 0 if written else 50_000_000
+
+    monkeypatch.setattr(diskspace, "free", free)
+
+    def full(fd: int, data: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(archive, "_write_all", full)
+    code, _, err = world.pyv("install", "3.12", capsys=capsys)
+    assert (code, err) == (
+        1,
+        f"pyv: unpacking {NAME} ran out of space in {world.root}: "
+        f"it needs {unpacked(data):,} bytes, 50 MB free\n",
+    )
+    assert leftovers(world) == []
+
+
 def test_a_full_quota_says_so(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     error = OSError(errno.EDQUOT, "Disk quota exceeded")
     assert str(diskspace.ran_out(error, "unpacking x.tar.gz", "/r", 3_500_000)) == (

@@ -9,7 +9,8 @@ archive of a whole CPython 3.12 prefix unpacks to 300 MB).
 
 Another writer can take the space after the check, and an estimate can fall short, so a
 real "no space left" (ENOSPC, or EDQUOT for a quota) while writing becomes the same kind
-of message, naming the folder, once what was half-written is removed.
+of message, naming the folder; the space it says is free is measured once what was
+half-written is removed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,24 @@ MB = 1_000_000
 
 
 class NoSpace(PyvError):
-    """Not enough room in a folder for what pyv is about to write."""
+    """Not enough room in a folder for what pyv is about to write.
+
+    ``free_in``: the folder whose free space ends the message, measured when the message
+    is first shown. By then the caller has removed what it half-wrote (a scratch folder,
+    a ``.part`` file another thread still had open), so the figure is what the user has,
+    not the nothing that was left at the moment the disk filled.
+    """
+
+    def __init__(self, message: str, *, free_in: str | None = None) -> None:
+        super().__init__(message)
+        self.free_in = free_in
+
+    def __str__(self) -> str:
+        if self.free_in is not None:
+            folder, self.free_in = self.free_in, None
+            with contextlib.suppress(OSError):
+                self.message += f", {size_text(free(folder))} free"
+        return super().__str__()
 
 
 def free(folder: str) -> int:
@@ -91,12 +109,12 @@ def is_full(error: OSError) -> bool:
 
 
 def ran_out(error: OSError, doing: str, folder: str, needed: int | None) -> NoSpace:
-    """The error for a real "no space left" in ``folder``; call it once the half-written
-    file is gone, so that the free space it reports is what the user has."""
+    """The error for a real "no space left" in ``folder``; the free space it reports is
+    measured when it is shown (see :class:`NoSpace`)."""
     needs = f": it needs {size_text(needed, up=True)}" if needed else ""
     if error.errno == errno.EDQUOT:  # the disk may have room; the user's quota has not
         return NoSpace(f"{doing} went over the disk quota in {folder}{needs}")
-    return NoSpace(f"{doing} ran out of space in {folder}{needs}, {size_text(free(folder))} free")
+    return NoSpace(f"{doing} ran out of space in {folder}{needs}", free_in=folder)
 
 
 @contextlib.contextmanager
