@@ -59,10 +59,8 @@ def _selection(layout: Layout, environ: Mapping[str, str]) -> list[str]:
 
 def _version_file_temps(environ: Mapping[str, str]) -> list[str]:
     """Temporary files a killed `pyv local' left beside the .python-version in force."""
-    try:
-        found = versionfile.find(versionfile.working_dir(environ))
-    except OSError:
-        return []
+    cwd = versionfile.working_dir_if_any(environ)  # None: deleted, and selection warned
+    found = versionfile.find(cwd) if cwd is not None else None
     stale = atomic.stale(os.path.dirname(found)) if found else []
     if not stale:
         return []

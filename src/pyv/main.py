@@ -33,12 +33,29 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         if debugging(os.environ):
             raise
+        if _working_dir_gone(e):
+            say("pyv: the working directory no longer exists; cd to a folder that exists")
+            return 1
         # A full disk, a read-only folder: the system's reason, on one line.
         where = f": {e.filename}" if e.filename else ""
         say(f"pyv: {e.strerror or e}{where}")
         return 1
     except Exception as e:  # a bug: one line, or its traceback with PYV_DEBUG=1
         return internal(e, os.environ)
+
+
+def _working_dir_gone(error: OSError) -> bool:
+    """Whether ``error`` came from a working directory that was deleted: a file not found
+    that names no file (getcwd's own error) or a relative one, where getcwd fails now."""
+    if not isinstance(error, FileNotFoundError):
+        return False
+    if error.filename is not None and os.path.isabs(os.fsdecode(error.filename)):
+        return False
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
 
 
 def entry() -> None:

@@ -458,6 +458,29 @@ def test_in_a_deleted_folder_local_says_so_in_one_line(three: World) -> None:
         )
 
 
+def test_in_a_deleted_folder_what_needs_the_folder_says_it_is_gone(three: World) -> None:
+    # Not the system's bare "No such file or directory": a relative path names the folder
+    # that is gone.
+    gone = "pyv: the working directory no longer exists; cd to a folder that exists\n"
+    for args in (
+        ["version-file-write", "f", "3.12"],
+        ["version-file", "."],
+        ["venv", "-p", "3.12"],
+        ["venv", "rel", "-p", "3.12"],
+    ):
+        done = run_in_deleted_dir(three, *args)
+        assert (done.returncode, done.stdout, done.stderr) == (1, "", gone), args
+
+
+def test_in_a_deleted_folder_doctor_still_reports(three: World) -> None:
+    (three.root / "version").write_text("3.12\n")
+    done = run_in_deleted_dir(three, "doctor")
+    assert done.stderr == (
+        "pyv: warning: the working directory no longer exists, so no .python-version applies\n"
+    )
+    assert done.stdout.startswith("problem: ") and "no longer exists" not in done.stdout
+
+
 def test_uninstalling_the_selected_version_warns_and_versions_says_so(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

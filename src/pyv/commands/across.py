@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from pyv import registry, runner, selection
+from pyv import registry, runner, selection, versionfile
 from pyv.builds.download import JOBS
 from pyv.commands import app, current_layout, installing, tell
 from pyv.errors import (
@@ -84,6 +84,8 @@ def venv(
     from pyv import venv as venvs
 
     layout = current_layout()
+    if not os.path.isabs(path):
+        versionfile.working_dir(os.environ)  # a deleted folder: said in pyv's words
     request = python
     if request is None:
         request = selection.current(layout, os.environ).words[0]
