@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from pyv import registry, runner
+from pyv.errors import one_line
 from pyv.paths import Layout
 
 
@@ -54,7 +55,7 @@ def run_all(
     if jobs <= 1:
         outcomes = []
         for name in names:
-            print(f"==> {name}: {shlex.join(argv)}", file=out, flush=True)
+            print(one_line(f"==> {name}: {shlex.join(argv)}"), file=out, flush=True)
             outcomes.append(_run_one(layout, name, argv, environ, out, prefix=None))
         return outcomes
     from concurrent.futures import ThreadPoolExecutor
@@ -81,7 +82,7 @@ def _run_one(
     env = environment(layout, name, environ)
     command = runner.find_command(layout, name, argv[0], env) if os.sep not in argv[0] else argv[0]
     if command is None:
-        print(f"pyv: {argv[0]}: command not found in {name}", file=out, flush=True)
+        print(one_line(f"pyv: {argv[0]}: command not found in {name}"), file=out, flush=True)
         return Outcome(name, 127, 0.0)
     start = time.monotonic()
     try:
@@ -93,7 +94,7 @@ def _run_one(
             stdin=subprocess.DEVNULL if prefix else None,
         )
     except OSError as e:
-        print(f"pyv: cannot run {command}: {e.strerror}", file=out, flush=True)
+        print(one_line(f"pyv: cannot run {command}: {e.strerror}"), file=out, flush=True)
         return Outcome(name, 126, 0.0)
     assert proc.stdout is not None
     for raw in proc.stdout:

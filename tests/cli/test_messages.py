@@ -78,6 +78,32 @@ def test_a_pyv_root_with_escape_sequences_is_refused_on_one_line(world: World) -
     assert SHOWN in lines[0]
 
 
+def test_doctors_report_is_escaped_too(world: World) -> None:
+    project = world.work / EVIL
+    project.mkdir()
+    (project / ".python-version").write_text("3.9.18\n")
+    done = world.run("doctor", cwd=project)
+    assert done.returncode == 1
+    lines = message_lines(done.stdout)
+    file = f"{world.work}/{SHOWN}/.python-version"
+    assert f"problem: version `3.9.18' is not installed (set by {file}); run" in done.stdout, lines
+
+
+def test_pyv_runs_messages_are_escaped_too(world: World) -> None:
+    world.install("3.12.1")
+    (world.work / EVIL).write_text("")
+    done = world.run("run", "3.12.1", "--", "python3", EVIL)
+    assert done.returncode == 0, done.stderr
+    header = done.stderr.split("\n")[0]  # then what the command itself printed, as it is
+    assert header == f"==> 3.12.1: python3 '{SHOWN}'"
+    done = world.run("run", "3.12.1", "--", f"no-such-{EVIL}")
+    assert done.returncode == 1
+    assert f"pyv: no-such-{SHOWN}: command not found in 3.12.1" in message_lines(done.stderr)
+    done = world.run("run", "3.12.1", "--", f"./{EVIL}")  # there, but not executable
+    assert done.returncode == 1
+    assert f"pyv: cannot run ./{SHOWN}: Permission denied" in message_lines(done.stderr)
+
+
 def test_status_lines_are_escaped_too(capsys: Capture) -> None:
     from pyv import commands
 

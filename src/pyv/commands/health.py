@@ -11,6 +11,7 @@ import typer
 
 from pyv import reconcile
 from pyv.commands import app, current_layout, exit_with
+from pyv.errors import one_line
 
 
 @app.command("doctor")
@@ -26,10 +27,10 @@ def doctor(
     if fix:
         with reconcile.lock(layout) as repairs:
             for line in repairs.lines():
-                print(f"fixed: {line}")
+                print(f"fixed: {one_line(line)}")
     found = checks.problems(layout, os.environ)
-    for problem in found:
-        print(f"problem: {problem}")
+    for problem in found:  # paths and words from files: escaped, as in every message
+        print(f"problem: {one_line(problem)}")
     if not found:
         print("no problems found")
     exit_with(1 if found else 0)
