@@ -346,8 +346,10 @@ def test_unknown_version_is_a_clear_error(builds: Builds, world: World, capsys: 
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("PYV_HTTP_TIMEOUT", "abc", "a number of seconds above 0"),
-        ("PYV_HTTP_TIMEOUT", "0", "a number of seconds above 0"),
+        ("PYV_HTTP_TIMEOUT", "abc", "a number of seconds above 0, at most 86400"),
+        ("PYV_HTTP_TIMEOUT", "0", "a number of seconds above 0, at most 86400"),
+        # more than a socket can wait: was an internal error
+        ("PYV_HTTP_TIMEOUT", "1e10", "a number of seconds above 0, at most 86400"),
         ("PYV_HTTP_RETRIES", "-1", "a whole number, 0 or more"),
         ("PYV_HTTP_RETRIES", "2.5", "a whole number, 0 or more"),
     ],

@@ -47,6 +47,7 @@ UPSTREAM = "https://github.com/astral-sh/python-build-standalone/releases/downlo
 CHUNK = 1 << 20
 BACKOFF = 0.25  # seconds before the first retry; doubled each time, at most 8
 MAX_DOWNLOAD_MB = 1000  # the most pyv takes from a server that does not say the size
+MAX_SECONDS = 86400  # a longer timeout is no timeout, and sockets refuse some (1e10 s)
 
 
 class DownloadError(PyvError):
@@ -266,7 +267,8 @@ def _setting(
     environ: Mapping[str, str], name: str, default: float, *, whole: bool, least: int = 0
 ) -> float:
     """The number in the environment variable ``name`` (``default`` if it is unset):
-    a count of ``least`` or more (``whole``), else a number of seconds above 0."""
+    a count of ``least`` or more (``whole``), else a number of seconds above 0 and at most
+    ``MAX_SECONDS``."""
     text = environ.get(name, "").strip()
     if not text:
         return default
@@ -274,8 +276,12 @@ def _setting(
         value = float(int(text) if whole else float(text))
     except ValueError:
         value = float("nan")
-    if not (value >= least if whole else 0 < value < float("inf")):  # NaN fails either test
-        what = f"a whole number, {least} or more" if whole else "a number of seconds above 0"
+    if not (value >= least if whole else 0 < value <= MAX_SECONDS):  # NaN fails either test
+        what = (
+            f"a whole number, {least} or more"
+            if whole
+            else f"a number of seconds above 0, at most {MAX_SECONDS}"
+        )
         raise PyvError(f"{name} must be {what}, not `{text}'")
     return value
 
