@@ -1,5 +1,5 @@
-"""A kill at every step of install, uninstall, global, local and rehash leaves the old
-state or the new one; the next writer's reconcile step repairs the rest.
+"""A kill at every step of install, uninstall, link, global, local and rehash leaves the
+old state or the new one; the next writer's reconcile step repairs the rest.
 
 Each command runs once to count its changes to the file system (tests/install/killer.py),
 then once per change, killed just before it. After each kill:
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pyv import atomic, reconcile, registry
 from tests.conftest import World
-from tests.install.conftest import build_archive
+from tests.install.conftest import build_archive, fake_python
 
 KILLER = Path(__file__).with_name("killer.py")
 
@@ -173,3 +173,15 @@ def test_a_kill_at_any_step_of_rehash(world: World) -> None:
             pass
         assert reconcile.problems(world.layout) == [], f"killed before change {kill_at}"
         assert (world.root / "shims" / "new-tool").is_symlink()
+
+
+def test_a_kill_at_any_step_of_link(world: World) -> None:
+    prefix = world.tmp / "elsewhere" / "python-3.10.4"
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "bin" / "python3").write_bytes(fake_python("3.10.4"))
+    (prefix / "bin" / "python3").chmod(0o755)
+
+    def setup() -> None:
+        world.install("3.12.1")
+
+    check_every_kill(world, ["link", str(prefix)], setup)
