@@ -38,3 +38,21 @@ def test_installing_an_installed_version_restores_its_aliases_and_shims(
     assert (shims / "python3").is_symlink() and (shims / "pip3").is_symlink()
     assert reconcile.problems(world.layout) == []
     assert server.count(path) == 1
+
+
+def test_installing_what_the_selection_asks_for_when_it_is_installed_repairs_too(
+    world: World, capsys: Capture
+) -> None:
+    world.install("3.12.3", commands=("python3", "pip3"))
+    (world.work / ".python-version").write_text("3.12\n")
+    versions, shims = world.root / "versions", world.root / "shims"
+    (versions / "3").unlink()
+    (shims / "pip3").unlink()
+    assert reconcile.problems(world.layout) != []
+    code, _, err = world.pyv("install", capsys=capsys)
+    assert (code, err) == (
+        0,
+        f"the selected versions are installed (set by {world.work / '.python-version'})\n",
+    )
+    assert os.readlink(versions / "3") == "3.12.3" and (shims / "pip3").is_symlink()
+    assert reconcile.problems(world.layout) == []
