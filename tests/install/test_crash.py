@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pyv import atomic, reconcile, registry
 from tests.conftest import World
-from tests.install.conftest import build_archive, fake_python
+from tests.install.conftest import Builds, build_archive, fake_python
 
 KILLER = Path(__file__).with_name("killer.py")
 
@@ -105,6 +105,20 @@ def test_a_kill_at_any_step_of_install(world: World) -> None:
 
     steps = check_every_kill(world, ["install", "-q", "--from", str(archive)], setup)
     assert steps >= 10  # extract, receipt, rename, aliases, shims
+
+
+def test_a_kill_at_any_step_of_an_install_from_the_catalog(builds: Builds, world: World) -> None:
+    """Downloaded and unpacked at once, by two threads: a kill at any change of either."""
+    import shutil
+
+    builds.add("3.12.1")
+
+    def setup() -> None:
+        shutil.rmtree(world.tmp / "cache", ignore_errors=True)  # downloaded every time
+        world.install("3.11.7")
+
+    steps = check_every_kill(world, ["install", "-q", "3.12.1"], setup)
+    assert steps >= 10, steps  # 63 here: the download's and the unpacking's changes
 
 
 def test_a_kill_at_any_step_of_a_forced_reinstall(world: World) -> None:
