@@ -49,7 +49,8 @@ def _working_dir_gone(error: OSError) -> bool:
     that names no file (getcwd's own error) or a relative one, where getcwd fails now."""
     if not isinstance(error, FileNotFoundError):
         return False
-    if error.filename is not None and os.path.isabs(os.fsdecode(error.filename)):
+    name = error.filename
+    if isinstance(name, (str, bytes)) and os.path.isabs(os.fsdecode(name)):
         return False
     try:
         os.getcwd()
