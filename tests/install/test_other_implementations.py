@@ -9,11 +9,12 @@ import json
 import os
 import subprocess
 import tarfile
+import time
 
 import pytest
 
 from tests.conftest import World
-from tests.install.conftest import PLATFORM, Builds, Server, installed
+from tests.install.conftest import PLATFORM, Builds, Server, entry, installed
 
 Capture = pytest.CaptureFixture[str]
 
@@ -41,13 +42,10 @@ def release(top: str, binaries: dict[str, bytes], links: dict[str, str], *, mode
     return buf.getvalue()
 
 
-def list_release(
-    builds: Builds, server: Server, name: str, python: str, own: str, data: bytes, filename: str
-) -> None:
-    path = f"/other/{filename}"
-    server.files[path] = data
+def other_entry(name: str, python: str, own: str, url: str, sha256: str) -> dict[str, object]:
+    """A PyPy or GraalPy entry in uv's download-metadata.json format."""
     major, minor, patch = (int(x) for x in python.split("."))
-    builds.catalog[f"{name}-{python}-{PLATFORM}-{own}"] = {
+    return {
         "name": name,
         "arch": {"family": "x86_64", "variant": None},
         "os": "linux",
@@ -56,11 +54,21 @@ def list_release(
         "minor": minor,
         "patch": patch,
         "prerelease": "",
-        "url": server.base + path,
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "url": url,
+        "sha256": sha256,
         "variant": None,
         "build": own,
     }
+
+
+def list_release(
+    builds: Builds, server: Server, name: str, python: str, own: str, data: bytes, filename: str
+) -> None:
+    path = f"/other/{filename}"
+    server.files[path] = data
+    sha256 = hashlib.sha256(data).hexdigest()
+    listed = other_entry(name, python, own, server.base + path, sha256)
+    builds.catalog[f"{name}-{python}-{PLATFORM}-{own}"] = listed
     builds.path.write_text(json.dumps(builds.catalog))
 
 
@@ -159,3 +167,27 @@ def test_graalpy_installs_under_its_own_version(
         check=False,
     )
     assert done.stdout.startswith("GraalPy\n3.12.8\n"), done
+
+
+def test_a_saved_catalog_is_dated_by_its_cpython_builds_not_pypys_version(
+    builds: Builds, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyPy's "build" is its own version: as text, 7.3.19 outranks any release date, so
+    two catalogs with the same PyPy looked equally old whatever their CPython builds."""
+    from pyv.builds import catalog
+
+    def listing(version: str, tag: str) -> bytes:
+        key, value = entry(version, server.base + f"/{version}.tar.gz", "0" * 64)
+        pypy = other_entry("pypy", "3.10.16", "7.3.19", server.base + "/pypy.tar.bz2", "1" * 64)
+        return json.dumps({key: {**value, "build": tag}, "pypy-3.10.16": pypy}).encode()
+
+    shipped = world.tmp / "shipped.json"
+    shipped.write_bytes(listing("3.12.3", "20260814"))
+    monkeypatch.setattr(catalog, "SHIPPED", str(shipped))
+    monkeypatch.delenv("PYV_CATALOG")  # the builds fixture's
+    server.files["/newer.json"] = listing("3.15.0", "20260901")
+    assert world.pyv("update-catalog", server.base + "/newer.json", capsys=capsys)[0] == 0
+    # pyv installed again later, shipping no newer CPython builds: the saved list stays
+    os.utime(shipped, (time.time() + 10, time.time() + 10))
+    assert world.pyv("install", "--list", "3", capsys=capsys)[1] == "3.15.0\n"
+    assert (world.tmp / "cache" / "catalog.json").exists()

@@ -239,8 +239,15 @@ def _newest(path: str) -> str:
         data = _builds_of(read_source(path, {}), path)
     except PyvError:
         return ""
+    # Only CPython's builds are dated releases (20260814); PyPy's and GraalPy's "build" is
+    # their own version (7.3.19), which as text would outrank every date.
     return max(
-        (str(e.get("build") or "") for e in data.values() if isinstance(e, dict)), default=""
+        (
+            str(e.get("build") or "")
+            for e in data.values()
+            if isinstance(e, dict) and e.get("name") == "cpython"
+        ),
+        default="",
     )
 
 
