@@ -191,3 +191,25 @@ def test_a_saved_catalog_is_dated_by_its_cpython_builds_not_pypys_version(
     os.utime(shipped, (time.time() + 10, time.time() + 10))
     assert world.pyv("install", "--list", "3", capsys=capsys)[1] == "3.15.0\n"
     assert (world.tmp / "cache" / "catalog.json").exists()
+
+
+def test_update_catalog_counts_each_implementation_and_needs_cpython(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    add_pypy(builds, server, "3.10.14", "7.3.17")
+    add_pypy(builds, server, "3.10.16", "7.3.19")
+    only_pypy = server.base + "/pypy-only.json"
+    server.files["/pypy-only.json"] = builds.path.read_bytes()
+    assert world.pyv("update-catalog", only_pypy, capsys=capsys) == (
+        1,
+        "",
+        f"pyv: {only_pypy} lists no CPython builds; only 2 PyPy and GraalPy builds\n",
+    )
+    assert not (world.tmp / "cache" / "catalog.json").exists()
+    builds.add("3.12.3")
+    server.files["/both.json"] = builds.path.read_bytes()
+    assert world.pyv("update-catalog", server.base + "/both.json", capsys=capsys) == (
+        0,
+        "",
+        "catalog updated: 1 CPython and 2 PyPy builds\n",
+    )

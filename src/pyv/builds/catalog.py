@@ -299,14 +299,21 @@ def _parsed(body: bytes, source: str) -> Any:
         ) from None
 
 
-def refresh(layout: Layout, url: str, environ: Mapping[str, str]) -> int:
-    """Fetch a newer catalog and keep it in the cache; return how many builds it lists."""
+def refresh(layout: Layout, url: str, environ: Mapping[str, str]) -> dict[str, int]:
+    """Fetch a newer catalog and keep it in the cache; return how many builds it lists
+    of each implementation (cpython first). One without CPython builds is refused: in
+    force, it would send every CPython install to a source build."""
     body = _fetched(url, environ)
     builds, unusable = parse_builds(_builds_of(_parsed(body, url), url))
-    if not builds:
-        raise PyvError(f"{url} lists no CPython builds{skipped(Available(builds, unusable))}")
+    counts = {name: 0 for name in _IMPLEMENTATIONS}
+    for build in builds:
+        counts[build.implementation] += 1
+    if not counts["cpython"]:
+        others = len(builds)
+        also = f"; only {others} PyPy and GraalPy builds" if others else ""
+        raise PyvError(f"{url} lists no CPython builds{also}{skipped(Available(builds, unusable))}")
     _save(os.path.join(layout.cache, REFRESHED), body)
-    return len(builds)
+    return counts
 
 
 def for_platform(builds: list[Build], platform: Platform) -> list[Build]:

@@ -352,5 +352,8 @@ def update_catalog(
     """Fetch a newer list of builds without upgrading pyv (kept in the cache)."""
     from pyv.builds import catalog
 
-    count = catalog.refresh(current_layout(), url or catalog.DEFAULT_URL, os.environ)
-    tell(f"catalog updated: {count} CPython builds")
+    counts = catalog.refresh(current_layout(), url or catalog.DEFAULT_URL, os.environ)
+    names = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
+    parts = [f"{n} {names[impl]}" for impl, n in counts.items() if n]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    tell(f"catalog updated: {listed} builds")
