@@ -213,3 +213,19 @@ def test_update_catalog_counts_each_implementation_and_needs_cpython(
         "",
         "catalog updated: 1 CPython and 2 PyPy builds\n",
     )
+
+
+def test_the_newest_pypy_release_wins_at_an_equal_python_version(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    # PyPy 7.3.16 and 7.3.17 both implement Python 3.10.14; the older one listed first
+    add_pypy(builds, server, "3.10.14", "7.3.16")
+    add_pypy(builds, server, "3.10.14", "7.3.17")
+    code, out, _ = world.pyv("install", "--list", "pypy", capsys=capsys)
+    assert out == "pypy3.10-7.3.17\npypy3.10-7.3.16\n"
+    assert world.pyv("install", "pypy3.10-7.3.16", capsys=capsys)[0] == 0
+    code, _, err = world.pyv("upgrade", "pypy3.10", capsys=capsys)
+    assert (code, err) == (0, "installed pypy3.10-7.3.17\n")
+    assert os.readlink(world.root / "versions" / "pypy3.10") == "pypy3.10-7.3.17"
+    assert world.pyv("uninstall", "-y", "pypy3.10-7.3.17", capsys=capsys)[0] == 0
+    assert world.pyv("install", "pypy3.10", capsys=capsys)[2] == "installed pypy3.10-7.3.17\n"

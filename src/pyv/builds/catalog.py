@@ -325,7 +325,12 @@ def for_platform(builds: list[Build], platform: Platform) -> list[Build]:
         current = best.get(build.name)
         if current is None or _preference(build) < _preference(current):
             best[build.name] = build
-    return sorted(best.values(), key=lambda b: (b.version, b.variant), reverse=True)
+    # At an equal Python version, the newer PyPy or GraalPy release (7.3.16 and 7.3.17
+    # both implement 3.10.14), as the registry orders installations.
+    zero = Version("0")
+    return sorted(
+        best.values(), key=lambda b: (b.version, b.impl_version or zero, b.variant), reverse=True
+    )
 
 
 def _preference(build: Build) -> tuple[int, int]:
