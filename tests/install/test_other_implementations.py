@@ -229,3 +229,31 @@ def test_the_newest_pypy_release_wins_at_an_equal_python_version(
     assert os.readlink(world.root / "versions" / "pypy3.10") == "pypy3.10-7.3.17"
     assert world.pyv("uninstall", "-y", "pypy3.10-7.3.17", capsys=capsys)[0] == 0
     assert world.pyv("install", "pypy3.10", capsys=capsys)[2] == "installed pypy3.10-7.3.17\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "listed", "own", "says", "refusal"),
+    [
+        # GraalPy's name says no Python version: the interpreter's answer must match the list
+        ("graalpy", "3.12.8", "25.0.1", ("GraalPy", "3.11.7"), "graalpy for Python 3.11, not 3.12"),
+        ("pypy", "3.10.14", "7.3.17", ("GraalPy", "3.10.14"), "graalpy, not pypy"),
+        ("pypy", "3.10.14", "7.3.17", ("PyPy", "3.9.18"), "pypy for Python 3.9, not 3.10"),
+    ],
+)
+def test_an_archive_must_hold_the_implementation_and_python_listed(
+    builds: Builds,
+    world: World,
+    server: Server,
+    capsys: Capture,
+    name: str,
+    listed: str,
+    own: str,
+    says: tuple[str, str],
+    refusal: str,
+) -> None:
+    launcher = fake_interpreter(*says, own)
+    data = release(f"{name}-{own}", {name: launcher}, {"python": name}, mode="gz")
+    list_release(builds, server, name, listed, own, data, "release.tar.gz")
+    code, out, err = world.pyv("install", f"{name}@{listed[:4]}", capsys=capsys)
+    assert (code, out, err) == (1, "", f"pyv: release.tar.gz holds {refusal}\n")
+    assert installed(world) == []
