@@ -257,3 +257,34 @@ def test_an_archive_must_hold_the_implementation_and_python_listed(
     code, out, err = world.pyv("install", f"{name}@{listed[:4]}", capsys=capsys)
     assert (code, out, err) == (1, "", f"pyv: release.tar.gz holds {refusal}\n")
     assert installed(world) == []
+
+
+def test_install_list_takes_an_implementation(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    builds.add("3.12.3")
+    add_pypy(builds, server, "3.10.14", "7.3.17")
+    data = release("graalpy-25.0.1", {"graalpy": b""}, {}, mode="gz")
+    list_release(builds, server, "graalpy", "3.12.8", "25.0.1", data, "graalpy.tar.gz")
+    listing = world.pyv("install", "--list", capsys=capsys)[1].splitlines()
+    assert sorted(listing) == ["3.12.3", "graalpy-25.0.1", "pypy3.10-7.3.17"]
+    for implementation, names in [
+        ("pypy", ["pypy3.10-7.3.17"]),
+        ("graalpy", ["graalpy-25.0.1"]),
+        ("cpython", ["3.12.3"]),
+    ]:
+        code, out, _ = world.pyv(
+            "install", "--list", "--json", "--implementation", implementation, capsys=capsys
+        )
+        rows = json.loads(out)
+        assert [(r["name"], r["implementation"]) for r in rows] == [
+            (name, implementation) for name in names
+        ]
+    code, out, err = world.pyv("install", "--list", "--implementation", "jython", capsys=capsys)
+    assert (code, out, err) == (
+        2,
+        "",
+        "pyv: --implementation takes cpython, pypy or graalpy, not `jython'\n",
+    )
+    code, _, err = world.pyv("install", "--list", "3.12", "--implementation", "pypy", capsys=capsys)
+    assert (code, err) == (1, f"pyv: no build of Python `3.12' for {PLATFORM}\n")
