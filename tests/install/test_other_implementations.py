@@ -288,3 +288,24 @@ def test_install_list_takes_an_implementation(
     )
     code, _, err = world.pyv("install", "--list", "3.12", "--implementation", "pypy", capsys=capsys)
     assert (code, err) == (1, f"pyv: no build of Python `3.12' for {PLATFORM}\n")
+
+
+def test_a_release_whose_ensurepip_fails_is_not_installed(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    answer = fake_interpreter("PyPy", "3.10.14", "7.3.17").decode()
+    launcher = (  # no pip, and an ensurepip that fails as Debian's does
+        '#!/bin/sh\ncase "$*" in\n'
+        "  *'import pip'*) exit 1 ;;\n"
+        "  *ensurepip*) echo 'ensurepip is disabled in Debian' >&2; exit 1 ;;\n"
+        "esac\n" + answer.split("\n", 1)[1]
+    ).encode()
+    top = "pypy3.10-v7.3.17-linux64"
+    data = release(top, {"pypy3.10": launcher}, {"python3": "pypy3.10"}, mode="bz2")
+    list_release(builds, server, "pypy", "3.10.14", "7.3.17", data, f"{top}.tar.bz2")
+    code, out, err = world.pyv("install", "pypy3.10", capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"pyv: {top}.tar.bz2 has no pip, and ensurepip failed: ensurepip is disabled in Debian\n"
+    )
+    assert installed(world) == []

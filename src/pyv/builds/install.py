@@ -224,7 +224,7 @@ def _finish_other(
             f"{name} holds {implementation} for Python {major}.{minor}, not {wanted}"
         )
     implementations.normalise_bin(staged, implementation, (major, minor))
-    implementations.ensure_pip(os.path.join(staged, "bin", "python"))
+    implementations.ensure_pip(os.path.join(staged, "bin", "python"), name)
     implementations.relocate_scripts(os.path.join(staged, "bin"), staged, prefix)
     implementations.normalise_bin(staged, implementation, (major, minor))  # pip's names
     return found
