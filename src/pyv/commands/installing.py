@@ -138,7 +138,7 @@ def install(
         None, "--patch", metavar="FILE", help="Apply a patch (-p1) to the source before a build."
     ),
 ) -> None:
-    """Install CPython: prebuilt (python-build-standalone), else built from source."""
+    """Install CPython (prebuilt, else built from source), PyPy or GraalPy."""
     _check_install_options(
         list_=list_,
         versions=bool(requests),
@@ -329,7 +329,7 @@ def upgrade(
     offline: bool = typer.Option(False, "--offline", help="Use only the download cache."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or messages."),
 ) -> None:
-    """Install the newest patch of each installed minor version (3.12, 3.13t ...)."""
+    """Install the newest patch of each installed minor version (3.12, 3.13t, pypy3.10 ...)."""
     from pyv.builds import catalog, plan
     from pyv.builds import install as installing
 
