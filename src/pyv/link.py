@@ -49,7 +49,10 @@ def link(layout: Layout, path: str, *, name: str | None = None) -> tuple[str, bo
             staged,
             {
                 "name": name,
-                "implementation": "cpython",
+                "implementation": found.implementation,
+                # a PyPy or GraalPy name says at most the Python minor: the registry's
+                # aliases and matching read the whole version from here
+                "python_version": found.python_version,
                 "source": "link",
                 "prefix": found.prefix,
                 "executable": executable,
@@ -71,8 +74,9 @@ def _make_bin(folder: str, found: Interpreter) -> None:
     own = os.path.join(folder, "bin")
     os.mkdir(own)
     target = os.path.realpath(found.executable)
-    request = parse_name(found.name)
-    assert request is not None and request.version is not None
-    major, minor = request.version.release[:2]
-    for command in ("python", f"python{major}", f"python{major}.{minor}"):
-        os.symlink(target, os.path.join(own, command))
+    major, minor = found.python_version.split(".")[:2]
+    # PyPy's and GraalPy's own names too (pypy3, graalpy), as an install of them has
+    stems = ["python"] + ([found.implementation] if found.implementation != "cpython" else [])
+    for stem in stems:
+        for command in (stem, f"{stem}{major}", f"{stem}{major}.{minor}"):
+            os.symlink(target, os.path.join(own, command))

@@ -204,3 +204,38 @@ def test_newer_releases_are_merged_into_the_catalog(github: FakeGitHub, tmp_path
         hashlib.sha256(b"ft").hexdigest()
     )
     assert len(builds) == 4
+
+
+# -- uv's list: CPython, PyPy and GraalPy --------------------------------------------------
+
+
+def test_uvs_list_keeps_cpython_pypy_and_graalpy(tmp_path: Path) -> None:
+    def listed(name: str, url: str) -> dict[str, str]:
+        return {"name": name, "url": url, "build": "20260814" if name == "cpython" else "7.3.19"}
+
+    uv_list = {
+        "cpython-3.12.1-linux-x86_64-gnu": listed("cpython", "https://x/python-build-standalone/a"),
+        "cpython-3.12.1-emscripten-wasm32-musl": listed("cpython", "https://pyodide.org/b"),
+        "pypy-3.10.16-linux-x86_64-gnu": listed("pypy", "https://downloads.python.org/pypy/c"),
+        "graalpy-3.12.0-linux-x86_64-gnu": listed("graalpy", "https://github.com/oracle/d"),
+        "jython-2.7.3-any": listed("jython", "https://x/python-build-standalone/e"),
+    }
+    source, out = tmp_path / "download-metadata.json", tmp_path / "catalog.json"
+    source.write_text(json.dumps(uv_list))
+    subprocess.run(
+        [sys.executable, str(SCRIPT), "--from", str(source), "--out", str(out)],
+        capture_output=True,
+        check=True,
+    )
+    assert sorted(json.loads(out.read_text())["builds"]) == [
+        "cpython-3.12.1-linux-x86_64-gnu",
+        "graalpy-3.12.0-linux-x86_64-gnu",
+        "pypy-3.10.16-linux-x86_64-gnu",
+    ]
+
+
+def test_the_shipped_catalog_lists_pypy_and_graalpy() -> None:
+    shipped = SCRIPT.parents[1] / "src/pyv/data/catalog.json"
+    builds = json.loads(shipped.read_text())["builds"].values()
+    linux = [b["name"] for b in builds if (b["os"], b["arch"]["family"]) == ("linux", "x86_64")]
+    assert {"cpython", "pypy", "graalpy"} == set(linux)

@@ -10,6 +10,7 @@ import pytest
 
 from pyv import link, reconcile, registry
 from pyv.errors import InterpreterError, RegistryError
+from pyv.request import parse
 from tests.conftest import World, real_pythons
 
 
@@ -21,12 +22,15 @@ def fake_prefix(
     serial: int = 0,
     free_threaded: int = 0,
     implementation: str = "CPython",
+    own: str = "",
 ) -> Path:
-    """A prefix whose bin/python3 answers pyv's probe like a real interpreter would."""
+    """A prefix whose bin/python3 answers pyv's probe like a real interpreter would
+    (``own``: PyPy's or GraalPy's own version)."""
     prefix = tmp / f"fake {release}{level}{free_threaded}"
     (prefix / "bin").mkdir(parents=True)
     exe = prefix / "bin" / "python3"
     lines = [implementation, release, level, str(serial), str(free_threaded), "0", str(prefix)]
+    lines += [own] if own else []
     exe.write_text("#!/bin/sh\nprintf '%s\\n' " + " ".join(f"'{x}'" for x in lines) + "\n")
     exe.chmod(0o755)
     return prefix
@@ -102,6 +106,17 @@ def test_only_cpython_pypy_and_graalpy_are_linked(world: World) -> None:
         link.link(world.layout, str(fake_prefix(world.tmp, implementation="IronPython")))
 
 
+def test_a_linked_graalpy_says_its_implementation_and_python_version(world: World) -> None:
+    # GraalPy's name says no Python version: without the receipt's, graalpy3.12 misses it
+    prefix = fake_prefix(world.tmp, "3.12.8", implementation="GraalPy", own="25.0.1")
+    assert link.link(world.layout, str(prefix)) == ("graalpy-25.0.1", True)
+    receipt = registry.read_receipt(world.layout, "graalpy-25.0.1")
+    assert (receipt["implementation"], receipt["python_version"]) == ("graalpy", "3.12.8")
+    assert os.readlink(world.root / "versions" / "graalpy3.12") == "graalpy-25.0.1"
+    found = registry.find(world.layout, parse("graalpy@3.12"))
+    assert found is not None and found.name == "graalpy-25.0.1"
+
+
 def test_uninstalling_a_link_deletes_nothing_of_the_original(world: World) -> None:
     prefix = fake_prefix(world.tmp)
     link.link(world.layout, str(prefix))
@@ -121,6 +136,17 @@ def test_a_shared_prefix_links_only_the_interpreters_commands(
     bin_dir = world.root / "versions" / "3.12.1" / "bin"
     assert not bin_dir.is_symlink()
     assert sorted(p.name for p in bin_dir.iterdir()) == ["python", "python3", "python3.12"]
+
+
+def test_a_shared_prefix_links_a_pypys_or_graalpys_own_names_too(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = fake_prefix(world.tmp, "3.12.8", implementation="GraalPy", own="25.0.1")
+    monkeypatch.setattr(link, "SHARED_PREFIXES", frozenset({str(prefix)}))
+    link.link(world.layout, str(prefix))
+    bin_dir = world.root / "versions" / "graalpy-25.0.1" / "bin"
+    names = ["graalpy", "graalpy3", "graalpy3.12", "python", "python3", "python3.12"]
+    assert sorted(p.name for p in bin_dir.iterdir()) == names
 
 
 def test_nothing_inside_the_pyv_root_is_linked(world: World) -> None:

@@ -239,8 +239,15 @@ def _newest(path: str) -> str:
         data = _builds_of(read_source(path, {}), path)
     except PyvError:
         return ""
+    # Only CPython's builds are dated releases (20260814); PyPy's and GraalPy's "build" is
+    # their own version (7.3.19), which as text would outrank every date.
     return max(
-        (str(e.get("build") or "") for e in data.values() if isinstance(e, dict)), default=""
+        (
+            str(e.get("build") or "")
+            for e in data.values()
+            if isinstance(e, dict) and e.get("name") == "cpython"
+        ),
+        default="",
     )
 
 
@@ -292,14 +299,21 @@ def _parsed(body: bytes, source: str) -> Any:
         ) from None
 
 
-def refresh(layout: Layout, url: str, environ: Mapping[str, str]) -> int:
-    """Fetch a newer catalog and keep it in the cache; return how many builds it lists."""
+def refresh(layout: Layout, url: str, environ: Mapping[str, str]) -> dict[str, int]:
+    """Fetch a newer catalog and keep it in the cache; return how many builds it lists
+    of each implementation (cpython first). One without CPython builds is refused: in
+    force, it would send every CPython install to a source build."""
     body = _fetched(url, environ)
     builds, unusable = parse_builds(_builds_of(_parsed(body, url), url))
-    if not builds:
-        raise PyvError(f"{url} lists no CPython builds{skipped(Available(builds, unusable))}")
+    counts = {name: 0 for name in _IMPLEMENTATIONS}
+    for build in builds:
+        counts[build.implementation] += 1
+    if not counts["cpython"]:
+        others = len(builds)
+        also = f"; only {others} PyPy and GraalPy builds" if others else ""
+        raise PyvError(f"{url} lists no CPython builds{also}{skipped(Available(builds, unusable))}")
     _save(os.path.join(layout.cache, REFRESHED), body)
-    return len(builds)
+    return counts
 
 
 def for_platform(builds: list[Build], platform: Platform) -> list[Build]:
@@ -311,7 +325,12 @@ def for_platform(builds: list[Build], platform: Platform) -> list[Build]:
         current = best.get(build.name)
         if current is None or _preference(build) < _preference(current):
             best[build.name] = build
-    return sorted(best.values(), key=lambda b: (b.version, b.variant), reverse=True)
+    # At an equal Python version, the newer PyPy or GraalPy release (7.3.16 and 7.3.17
+    # both implement 3.10.14), as the registry orders installations.
+    zero = Version("0")
+    return sorted(
+        best.values(), key=lambda b: (b.version, b.impl_version or zero, b.variant), reverse=True
+    )
 
 
 def _preference(build: Build) -> tuple[int, int]:

@@ -72,8 +72,9 @@ def normalise_bin(prefix: str, implementation: str, python: tuple[int, int]) -> 
                 os.symlink(present[0], path)
 
 
-def ensure_pip(python: str) -> None:
-    """Install pip with ``ensurepip`` where ``python`` cannot import it."""
+def ensure_pip(python: str, what: str = "") -> None:
+    """Install pip with ``ensurepip`` where ``python`` cannot import it; a failure names
+    ``what`` (the archive: ``python`` is in a scratch folder that is about to go)."""
     has_pip = subprocess.run(
         [python, "-c", "import pip"], capture_output=True, stdin=subprocess.DEVNULL, check=False
     )
@@ -88,7 +89,7 @@ def ensure_pip(python: str) -> None:
     )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise PyvError(f"{python} has no pip, and ensurepip failed: {last}")
+        raise PyvError(f"{what or python} has no pip, and ensurepip failed: {last}")
 
 
 def relocate_scripts(bin_dir: str, old: str, new: str) -> None:

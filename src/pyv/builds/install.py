@@ -96,6 +96,7 @@ def install(
                 force=force,
                 phase=phase,
                 probe=unpacking.early_probe(),
+                minor=build.version.release[:2],
             )
         except NotRunnable:
             from pyv import platforms
@@ -158,10 +159,12 @@ def _finish_and_commit(
     force: bool,
     phase: Callable[[str], None],
     probe: interpreter.Probe | None = None,
+    minor: tuple[int, ...] = (),
 ) -> bool:
     """Make the unpacked ``staged`` work as ``name``, check it (``probe``: the
-    interpreter started already), write its receipt, and move it into versions/ (under
-    the lock, which is all the lock covers); False if ``name`` is there and not to be
+    interpreter started already; ``minor``: the Python minor a PyPy or GraalPy must
+    implement, if known), write its receipt, and move it into versions/ (under the
+    lock, which is all the lock covers); False if ``name`` is there and not to be
     replaced."""
     prefix = layout.version_dir(name)
     phase("check")
@@ -179,7 +182,7 @@ def _finish_and_commit(
             # Started while unpacking, it may have missed a file: once more, with all.
             found = _probed(interpreter.start_probe(python), archive)
     else:
-        found = _finish_other(archive, staged, implementation, prefix)
+        found = _finish_other(archive, staged, implementation, prefix, minor)
     if found.name != name.partition("+")[0]:
         raise ArchiveError(f"the archive holds Python {found.name}, not {name}")
     registry.write_receipt(staged, {**receipt, "python_version": found.python_version})
@@ -202,20 +205,26 @@ def install_unnamed(
 
 
 def _finish_other(
-    archive: str, staged: str, implementation: str, prefix: str
+    archive: str, staged: str, implementation: str, prefix: str, python: tuple[int, ...] = ()
 ) -> interpreter.Interpreter:
     """Give an unpacked PyPy or GraalPy's bin the usual names (python, python3,
     python3.X, pip and the implementation's own), make sure it has pip, and say what it
-    is."""
+    is: ``implementation``, for the Python minor ``python`` if that is given."""
     from pyv.builds import implementations
 
     found = _probed(interpreter.start_probe(_first_python(staged, implementation)), archive)
+    name = os.path.basename(archive)
     if found.implementation != implementation:
-        name = os.path.basename(archive)
         raise ArchiveError(f"{name} holds {found.implementation}, not {implementation}")
     major, minor = (int(n) for n in found.python_version.split(".")[:2])
+    # A GraalPy's name (graalpy-25.0.1) says no Python version: only this check does.
+    if python and (major, minor) != tuple(python):
+        wanted = ".".join(str(n) for n in python)
+        raise ArchiveError(
+            f"{name} holds {implementation} for Python {major}.{minor}, not {wanted}"
+        )
     implementations.normalise_bin(staged, implementation, (major, minor))
-    implementations.ensure_pip(os.path.join(staged, "bin", "python"))
+    implementations.ensure_pip(os.path.join(staged, "bin", "python"), name)
     implementations.relocate_scripts(os.path.join(staged, "bin"), staged, prefix)
     implementations.normalise_bin(staged, implementation, (major, minor))  # pip's names
     return found

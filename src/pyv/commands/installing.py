@@ -138,7 +138,7 @@ def install(
         None, "--patch", metavar="FILE", help="Apply a patch (-p1) to the source before a build."
     ),
 ) -> None:
-    """Install CPython: prebuilt (python-build-standalone), else built from source."""
+    """Install CPython (prebuilt, else built from source), PyPy or GraalPy."""
     _check_install_options(
         list_=list_,
         versions=bool(requests),
@@ -331,7 +331,7 @@ def upgrade(
     offline: bool = typer.Option(False, "--offline", help="Use only the download cache."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or messages."),
 ) -> None:
-    """Install the newest patch of each installed minor version (3.12, 3.13t ...)."""
+    """Install the newest patch of each installed minor version (3.12, 3.13t, pypy3.10 ...)."""
     from pyv.builds import catalog, plan
     from pyv.builds import install as installing
 
@@ -354,5 +354,8 @@ def update_catalog(
     """Fetch a newer list of builds without upgrading pyv (kept in the cache)."""
     from pyv.builds import catalog
 
-    count = catalog.refresh(current_layout(), url or catalog.DEFAULT_URL, os.environ)
-    tell(f"catalog updated: {count} CPython builds")
+    counts = catalog.refresh(current_layout(), url or catalog.DEFAULT_URL, os.environ)
+    names = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
+    parts = [f"{n} {names[impl]}" for impl, n in counts.items() if n]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    tell(f"catalog updated: {listed} builds")
