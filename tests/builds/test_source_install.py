@@ -131,6 +131,19 @@ def test_a_system_without_the_headers_is_refused_before_any_download(
     assert server.requests == [] and installed(world) == []
 
 
+def test_unreadable_options_are_refused_before_the_download(
+    sources: Sources, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources.add("3.11.2")
+    monkeypatch.setenv("PYV_CONFIGURE_OPTS", "--with-lto 'CFLAGS=-O2")
+    code, _, err = world.pyv("install", "3.11.2", capsys=capsys)
+    assert (code, err.splitlines()[-1]) == (
+        1,
+        "pyv: PYV_CONFIGURE_OPTS cannot be read as shell words: No closing quotation",
+    )
+    assert server.requests == [] and installed(world) == []
+
+
 @pytest.mark.parametrize(
     ("fault", "step"), [("FAIL_CONFIGURE", "./configure"), ("FAIL_MAKE", "make")]
 )

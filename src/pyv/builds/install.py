@@ -341,6 +341,9 @@ def install_source(
         if not force:
             raise PyvError(refusal, hint="--force builds anyway")
         warn(f"{refusal}; building anyway (--force)")
+    # The user's options are read now: a typo in them should not cost a download first.
+    configure = source.configure_args(build.release_tuple, build.variant, prefix, environ)
+    make = source.make_args(environ)
     if not quiet:
         say(_announcement(build, environ))
     progress = line.downloading if line else None
@@ -356,11 +359,8 @@ def install_source(
         with diskspace.unpacking(tarball, layout.root):
             tree = source.unpack(tarball, tree_root, build.release.version)
         source.apply_patches(tree, list(patches), log)
-        configure = source.configure_args(build.release_tuple, build.variant, prefix, environ)
         dest = os.path.join(work, "dest")
-        source.Build(name, tree, dest, log, phase).run(
-            configure, source.make_args(environ), environ
-        )
+        source.Build(name, tree, dest, log, phase).run(configure, make, environ)
         phase("check")
         staged = dest + prefix
         _check_built(staged, build, force=force)
