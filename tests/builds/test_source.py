@@ -101,6 +101,19 @@ def test_a_failing_step_shows_the_logs_tail_and_path(
     assert f"  | {line}\n" in err and len(err.splitlines()) <= 20
 
 
+def test_a_long_log_shows_only_its_last_20_lines(tmp_path: Path, capsys: Capture) -> None:
+    tree = unpacked(tmp_path)
+    (tree / "configure").write_text(
+        '#!/bin/sh\nfor i in $(seq 1 45); do echo "checking thing $i"; done\nexit 1\n'
+    )
+    build = new_build(tmp_path, tree, [])
+    with pytest.raises(source.BuildError, match="full log: "):
+        build.run(["--prefix=/p"], ["-j2"], {"PATH": os.environ["PATH"]})
+    shown = capsys.readouterr().err.splitlines()
+    assert shown == [f"  | checking thing {i}" for i in range(26, 46)]
+    assert "checking thing 1\n" in (tmp_path / "build.log").read_text()  # the log keeps all
+
+
 def test_missing_modules_are_reported(tmp_path: Path) -> None:
     tree = unpacked(tmp_path)
     build = new_build(tmp_path, tree, [])

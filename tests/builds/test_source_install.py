@@ -69,9 +69,15 @@ def test_a_version_with_no_prebuilt_is_built_from_source(
 
 
 def test_build_builds_where_a_prebuilt_exists_and_patches_apply(
-    sources: Sources, world: World, tmp_path: object, capsys: Capture
+    sources: Sources, world: World, server: Server, capsys: Capture
 ) -> None:
     sources.add("3.11.3")
+    code, _, err = world.pyv("install", "--build", "3.11.3", capsys=capsys)
+    assert code == 0, err
+    assert err.splitlines()[0] == "building 3.11.3 from source (--build), about 3 minutes"
+    assert receipt(world, "3.11.3")["source"] == "build"
+    assert [p for p, _ in server.requests] == ["/ftp/3.11.3/Python-3.11.3.tgz"]
+    assert world.pyv("uninstall", "-y", "3.11.3", capsys=capsys)[0] == 0
     patch = world.tmp / "mine.patch"
     patch.write_text("--- a/Objects/a.c\n+++ b/Objects/a.c\n@@ -0,0 +1 @@\n+int mine;\n")
     code, _, err = world.pyv("install", "--patch", str(patch), "3.11.3", capsys=capsys)
@@ -129,6 +135,36 @@ def test_a_system_without_the_headers_is_refused_before_any_download(
     assert line.startswith("pyv: building 3.11.2 needs libssl-dev libffi-dev: ")
     assert line.endswith("apt-get install libssl-dev libffi-dev; --force builds anyway")
     assert server.requests == [] and installed(world) == []
+
+
+def test_force_builds_on_a_system_the_preflight_finds_lacking(
+    sources: Sources, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources.add("3.11.2")
+    missing = preflight.Report(missing=["OpenSSL"], packages=["libssl-dev"])
+    monkeypatch.setattr(preflight, "check", lambda system, patching=False: missing)
+    monkeypatch.setattr(preflight.System, "manager", property(lambda self: "apt"))
+    code, _, err = world.pyv("install", "--force", "3.11.2", capsys=capsys)
+    assert code == 0, err
+    warning = err.splitlines()[0]
+    assert warning.startswith("pyv: warning: building 3.11.2 needs libssl-dev: ")
+    assert warning.endswith("apt-get install libssl-dev; building anyway (--force)")
+    assert installed(world) == ["3.11.2"]
+
+
+def test_a_tarball_that_fails_its_sha256_is_never_unpacked(
+    sources: Sources, world: World, server: Server, capsys: Capture
+) -> None:
+    sources.add("3.11.2")
+    path = "/ftp/3.11.2/Python-3.11.2.tgz"
+    data = server.files[path]
+    server.files[path] = data[:-1] + bytes([data[-1] ^ 1])  # one bit off
+    code, _, err = world.pyv("install", "3.11.2", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[-1].startswith("pyv: sha256 mismatch for Python-3.11.2.tgz: ")
+    assert "3.11.2: unpacking" not in err and "3.11.2: configuring" not in err
+    assert not (world.tmp / "cache" / "logs").exists()  # no build began
+    assert installed(world) == [] and leftovers(world) == []
 
 
 def test_unreadable_options_are_refused_before_the_download(
