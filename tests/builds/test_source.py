@@ -70,6 +70,21 @@ def test_configure_arguments_and_the_users_options(tmp_path: Path) -> None:
     assert "--with-pydebug" in source.configure_args((3, 12, 1), "d", "/p", {})
 
 
+def test_python_2_gets_pip_and_wide_unicode_as_pyenv_builds_it() -> None:
+    def pyvs(version: tuple[int, ...], platform: str = "linux") -> list[str]:
+        args = source.configure_args(version, "", "/p", {}, platform=platform)
+        return [a for a in args if a.startswith(("--with-ensurepip", "--enable-unicode"))]
+
+    assert pyvs((2, 7, 18)) == ["--with-ensurepip=upgrade", "--enable-unicode=ucs4"]
+    assert pyvs((2, 7, 8)) == ["--enable-unicode=ucs4"]  # no ensurepip before 2.7.9
+    assert pyvs((3, 2, 6)) == ["--enable-unicode=ucs4"]  # 3.3 dropped the option
+    assert pyvs((2, 7, 18), "darwin") == ["--with-ensurepip=upgrade"]  # macOS: narrow
+    assert pyvs((3, 4, 10)) == pyvs((3, 11, 2)) == []  # ensurepip runs by default
+    users = {"PYTHON_CONFIGURE_OPTS": "--enable-unicode=ucs2 --without-ensurepip"}
+    args = source.configure_args((2, 7, 18), "", "/p", users, platform="linux")
+    assert args[-2:] == ["--enable-unicode=ucs2", "--without-ensurepip"]  # the user's win
+
+
 def test_make_options(tmp_path: Path) -> None:
     assert source.make_args({}) == [f"-j{os.cpu_count()}"]
     assert source.make_args({"MAKE_OPTS": "-j1", "PYV_MAKE_OPTS": "V=1"}) == ["-j1", "V=1"]
