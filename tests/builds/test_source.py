@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from pyv.builds import source
+from pyv.builds import catalog, plan, source
 from tests.builds.fake_source import source_tarball
+from tests.conftest import World
 
 Capture = pytest.CaptureFixture[str]
 
@@ -160,6 +162,23 @@ def test_the_shipped_source_releases(tmp_path: Path) -> None:
     mirrored = source.url_for(tgz, {"PYV_SOURCE_MIRROR": "http://127.0.0.1:9/py/"})
     assert mirrored == "http://127.0.0.1:9/py/3.11.2/Python-3.11.2.tgz"
     assert source.url_for(tgz, {}) == tgz.url
+
+
+def test_the_readme_counts_what_is_prebuilt_and_what_is_built(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    said = re.search(
+        r"Of python.org's (\d+) CPython source releases .*?has prebuilt linux-x86_64 builds"
+        r" of (\d+)\. The other (\d+) ",
+        readme.replace("\n", " "),
+    )
+    assert said, "the README's Source builds section no longer says its counts"
+    monkeypatch.setenv("PYV_PLATFORM", "linux-x86_64-gnu")
+    here = catalog.available(world.layout, os.environ, offline=True)  # the shipped catalog
+    built = len(plan.source_only(here, None, os.environ))
+    total = len(source.releases())
+    assert [int(n) for n in said.groups()] == [total, total - built, built]
 
 
 def test_a_tarball_that_is_not_a_source_tree_is_refused(tmp_path: Path) -> None:
