@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -233,24 +234,46 @@ def test_a_kill_during_the_build_leaves_nothing_listed(
         text=True,
     )
     logs = world.tmp / "cache" / "logs"
+
+    def in_the_log(text: str) -> bool:
+        return any(text in p.read_text() for p in (logs.glob("*.log") if logs.is_dir() else []))
+
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any(
-        "sleeping" in p.read_text() for p in (logs.glob("*.log") if logs.is_dir() else [])
-    ):
+    while time.monotonic() < deadline and not in_the_log("sleeping"):
         time.sleep(0.05)
+    assert in_the_log("sleeping"), "make's lines do not reach the log as they come"
+    scratch = world.root / ".scratch"
+    assert processes_in(scratch), "the build is not running: nothing to test"
     proc.kill()
     proc.communicate()
-    scratch = world.root / ".scratch"
     assert any(scratch.glob("build-*")), "the kill came too late to test anything"
-    time.sleep(0.3)  # the build's own processes die with pyv (PR_SET_PDEATHSIG)
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=False)
-    assert not any(
-        line.startswith("make") and str(scratch) in line for line in ps.stdout.splitlines()
-    )
+    # make dies with pyv (PR_SET_PDEATHSIG), though what it runs is silent for 3 s ...
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline and any(p.startswith("make") for p in processes_in(scratch)):
+        time.sleep(0.05)
+    assert not any(p.startswith("make") for p in processes_in(scratch))
+    # ... and that ends at its next line of output, which has nowhere to go
+    deadline = time.monotonic() + 10
+    while processes_in(scratch) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_in(scratch) == []
     assert installed(world) == []
     assert world.pyv("versions", "--bare", capsys=capsys) == (0, "", "")
     assert world.pyv("rehash", capsys=capsys)[0] == 0  # the next writer cleans up
     assert leftovers(world) == []
+
+
+def processes_in(folder: Path) -> list[str]:
+    """The command lines of the processes working in ``folder`` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cwd = os.readlink(entry / "cwd") if entry.name.isdigit() else ""
+            if cwd == str(folder) or cwd.startswith(f"{folder}/"):
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:  # gone meanwhile, or another user's
+            continue
+    return found
 
 
 def test_install_list_marks_what_would_be_built(

@@ -263,9 +263,9 @@ class Build:
     ) -> None:
         self.progress(phase, 0.0 if total else None)
         compiled = 0
-        with open(self.log, "a", encoding="utf-8", errors="replace") as log:
+        # Line by line: the log can be followed as the build goes, and a kill loses none.
+        with open(self.log, "a", encoding="utf-8", errors="replace", buffering=1) as log:
             log.write(f"\n$ {shlex.join(argv)}\n")
-            log.flush()
             try:
                 process = subprocess.Popen(
                     argv,
