@@ -112,7 +112,7 @@ def test_free_threaded_and_the_users_options(
 
 
 def test_a_mirror_with_only_one_kind_of_tarball_and_the_cache(
-    sources: Sources, world: World, server: Server, capsys: Capture
+    sources: Sources, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sources.add("3.11.2", listed=("tar.xz", "tgz"), served=("tgz",))
     assert world.pyv("install", "-q", "3.11.2", capsys=capsys) == (0, "", "")
@@ -121,6 +121,12 @@ def test_a_mirror_with_only_one_kind_of_tarball_and_the_cache(
     assert world.pyv("uninstall", "-y", "3.11.2", capsys=capsys)[0] == 0
     assert world.pyv("install", "-q", "--offline", "3.11.2", capsys=capsys) == (0, "", "")
     assert installed(world) == ["3.11.2"]
+    # online, the cached .tgz is used before the mirror is asked for the .tar.xz
+    assert world.pyv("uninstall", "-y", "3.11.2", capsys=capsys)[0] == 0
+    monkeypatch.setenv("PYV_SOURCE_MIRROR", server.base + "/down-for-maintenance/")
+    server.requests.clear()
+    assert world.pyv("install", "-q", "3.11.2", capsys=capsys) == (0, "", "")
+    assert server.requests == [] and installed(world) == ["3.11.2"]
 
 
 def test_a_system_without_the_headers_is_refused_before_any_download(

@@ -416,13 +416,19 @@ def _fetch_source(
     offline: bool,
     progress: Any,
 ) -> tuple[str, str, str]:
-    """The release's tarball, verified, in the cache: the smaller kind where the server
-    (a mirror may hold only one kind) or the cache has it, else the other."""
+    """The release's tarball, verified, in the cache: either kind the cache has, else
+    the smaller kind where the server has it (a mirror may hold only one), else the
+    other."""
+    tarballs = [t for t in map(build.release.tarball, source.KINDS) if t is not None]
+    for tarball in tarballs:  # the cache first: a mirror that is down then costs nothing
+        url = source.url_for(tarball, environ)
+        with contextlib.suppress(download.NotCached):
+            path = download.fetch(
+                url, tarball.sha256, cache=layout.cache, environ=environ, offline=True
+            )
+            return path, tarball.sha256, url
     tried: list[download.DownloadError] = []
-    for kind in source.KINDS:
-        tarball = build.release.tarball(kind)
-        if tarball is None:
-            continue
+    for tarball in tarballs:
         url = source.url_for(tarball, environ)
         try:
             path = download.fetch(
