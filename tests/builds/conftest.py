@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -73,4 +74,6 @@ def sources(
     catalog: Builds = request.getfixturevalue("builds")
     catalog.add("3.11.3")
     monkeypatch.setattr(preflight, "check", lambda system, patching=False: preflight.Report())
+    # The notice's estimate ("about 3 minutes") scales with the cores: the tests read 2's.
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     return Sources(world, request.getfixturevalue("server"), monkeypatch)

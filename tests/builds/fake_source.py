@@ -6,7 +6,8 @@ Makefile. ``make`` prints compiler lines, one per C file; ``make install`` puts 
 interpreter in $(DESTDIR)$(prefix)/bin that answers pyv's probe as VERSION and says
 which modules it cannot import (the MISSING file of the tree lists them).
 Faults: a tree with FAIL_CONFIGURE or FAIL_MAKE fails there; SLOW_MAKE makes make
-sleep (to be killed).
+say "sleeping", stay silent for 3 s, then print a line every 0.1 s for a minute (to be
+killed).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ cat Makefile.vars Makefile.in > Makefile
 
 MAKEFILE = """\
 all:
-\t@if [ -e SLOW_MAKE ]; then echo sleeping; sleep 60; fi
+\t@if [ -e SLOW_MAKE ]; then echo sleeping; sleep 3; i=0; \\
+\t    while [ $$i -lt 600 ]; do echo "tick $$i"; i=$$((i+1)); sleep 0.1; done; fi
 \t@for f in Objects/a.c Objects/b.c Python/c.c Modules/d.c; do echo "gcc -c $$f -o $${f%.c}.o"; done
 \t@if [ -e FAIL_MAKE ]; then echo "Objects/b.c:1: error: it broke"; exit 2; fi
 \t@echo "$(MAKEFLAGS)" > make.flags

@@ -59,6 +59,9 @@ def test_python_3_11_2_builds_from_source_and_runs(
     )
     libpython = [line for line in ldd.stdout.splitlines() if "libpython" in line]
     assert len(libpython) == 1 and str(prefix / "bin" / ".." / "lib") in libpython[0], ldd.stdout
+    for binary in [prefix / "bin" / "python3.11", *prefix.glob("lib/python3.11/lib-dynload/*.so")]:
+        for line in linked(binary):
+            assert line.startswith((f"{prefix}/", *SYSTEM_LIBS)), f"{binary}: {line}"
     # selected in a project and run through the shim
     local = world.run("local", "3.11.2", PYV_ROOT=str(root))
     assert local.returncode == 0, local.stderr
@@ -73,3 +76,28 @@ def test_python_3_11_2_builds_from_source_and_runs(
     assert shim.stdout == "3.11.2\n"
     layout = Layout(str(root), cache=str(world.tmp / "cache"))
     assert os.readlink(os.path.join(layout.versions, "3.11")) == "3.11.2"
+    # relocatable: moved elsewhere, it still finds its libpython and its modules
+    moved = world.tmp / "moved"
+    prefix.rename(moved)
+    again = subprocess.run(
+        [str(moved / "bin" / "python3"), "-c", "import ssl, sqlite3, sys; print(sys.prefix)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.stdout == f"{moved}\n", again.stderr
+
+
+SYSTEM_LIBS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/")
+
+
+def linked(binary: Path) -> list[str]:
+    """The files ``binary`` is linked with, as ldd finds them ("not found" included)."""
+    done = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True)
+    found = []
+    for line in done.stdout.splitlines():
+        name, arrow, where = line.strip().partition(" => ")
+        if "linux-vdso" in name or (not arrow and not name.startswith("/")):
+            continue  # the kernel's, not a file
+        found.append(os.path.normpath(where.split(" (")[0]) if arrow else name.split(" (")[0])
+    return found

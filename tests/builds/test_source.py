@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from pyv.builds import source
+from pyv.builds import catalog, plan, source
 from tests.builds.fake_source import source_tarball
+from tests.conftest import World
 
 Capture = pytest.CaptureFixture[str]
 
@@ -70,6 +72,21 @@ def test_configure_arguments_and_the_users_options(tmp_path: Path) -> None:
     assert "--with-pydebug" in source.configure_args((3, 12, 1), "d", "/p", {})
 
 
+def test_python_2_gets_pip_and_wide_unicode_as_pyenv_builds_it() -> None:
+    def pyvs(version: tuple[int, ...], platform: str = "linux") -> list[str]:
+        args = source.configure_args(version, "", "/p", {}, platform=platform)
+        return [a for a in args if a.startswith(("--with-ensurepip", "--enable-unicode"))]
+
+    assert pyvs((2, 7, 18)) == ["--with-ensurepip=upgrade", "--enable-unicode=ucs4"]
+    assert pyvs((2, 7, 8)) == ["--enable-unicode=ucs4"]  # no ensurepip before 2.7.9
+    assert pyvs((3, 2, 6)) == ["--enable-unicode=ucs4"]  # 3.3 dropped the option
+    assert pyvs((2, 7, 18), "darwin") == ["--with-ensurepip=upgrade"]  # macOS: narrow
+    assert pyvs((3, 4, 10)) == pyvs((3, 11, 2)) == []  # ensurepip runs by default
+    users = {"PYTHON_CONFIGURE_OPTS": "--enable-unicode=ucs2 --without-ensurepip"}
+    args = source.configure_args((2, 7, 18), "", "/p", users, platform="linux")
+    assert args[-2:] == ["--enable-unicode=ucs2", "--without-ensurepip"]  # the user's win
+
+
 def test_make_options(tmp_path: Path) -> None:
     assert source.make_args({}) == [f"-j{os.cpu_count()}"]
     assert source.make_args({"MAKE_OPTS": "-j1", "PYV_MAKE_OPTS": "V=1"}) == ["-j1", "V=1"]
@@ -99,6 +116,19 @@ def test_a_failing_step_shows_the_logs_tail_and_path(
     )
     err = capsys.readouterr().err
     assert f"  | {line}\n" in err and len(err.splitlines()) <= 20
+
+
+def test_a_long_log_shows_only_its_last_20_lines(tmp_path: Path, capsys: Capture) -> None:
+    tree = unpacked(tmp_path)
+    (tree / "configure").write_text(
+        '#!/bin/sh\nfor i in $(seq 1 45); do echo "checking thing $i"; done\nexit 1\n'
+    )
+    build = new_build(tmp_path, tree, [])
+    with pytest.raises(source.BuildError, match="full log: "):
+        build.run(["--prefix=/p"], ["-j2"], {"PATH": os.environ["PATH"]})
+    shown = capsys.readouterr().err.splitlines()
+    assert shown == [f"  | checking thing {i}" for i in range(26, 46)]
+    assert "checking thing 1\n" in (tmp_path / "build.log").read_text()  # the log keeps all
 
 
 def test_missing_modules_are_reported(tmp_path: Path) -> None:
@@ -132,6 +162,23 @@ def test_the_shipped_source_releases(tmp_path: Path) -> None:
     mirrored = source.url_for(tgz, {"PYV_SOURCE_MIRROR": "http://127.0.0.1:9/py/"})
     assert mirrored == "http://127.0.0.1:9/py/3.11.2/Python-3.11.2.tgz"
     assert source.url_for(tgz, {}) == tgz.url
+
+
+def test_the_readme_counts_what_is_prebuilt_and_what_is_built(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    said = re.search(
+        r"Of python.org's (\d+) CPython source releases .*?has prebuilt linux-x86_64 builds"
+        r" of (\d+)\. The other (\d+) ",
+        readme.replace("\n", " "),
+    )
+    assert said, "the README's Source builds section no longer says its counts"
+    monkeypatch.setenv("PYV_PLATFORM", "linux-x86_64-gnu")
+    here = catalog.available(world.layout, os.environ, offline=True)  # the shipped catalog
+    built = len(plan.source_only(here, None, os.environ))
+    total = len(source.releases())
+    assert [int(n) for n in said.groups()] == [total, total - built, built]
 
 
 def test_a_tarball_that_is_not_a_source_tree_is_refused(tmp_path: Path) -> None:

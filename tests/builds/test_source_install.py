@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -69,9 +70,15 @@ def test_a_version_with_no_prebuilt_is_built_from_source(
 
 
 def test_build_builds_where_a_prebuilt_exists_and_patches_apply(
-    sources: Sources, world: World, tmp_path: object, capsys: Capture
+    sources: Sources, world: World, server: Server, capsys: Capture
 ) -> None:
     sources.add("3.11.3")
+    code, _, err = world.pyv("install", "--build", "3.11.3", capsys=capsys)
+    assert code == 0, err
+    assert err.splitlines()[0] == "building 3.11.3 from source (--build), about 3 minutes"
+    assert receipt(world, "3.11.3")["source"] == "build"
+    assert [p for p, _ in server.requests] == ["/ftp/3.11.3/Python-3.11.3.tgz"]
+    assert world.pyv("uninstall", "-y", "3.11.3", capsys=capsys)[0] == 0
     patch = world.tmp / "mine.patch"
     patch.write_text("--- a/Objects/a.c\n+++ b/Objects/a.c\n@@ -0,0 +1 @@\n+int mine;\n")
     code, _, err = world.pyv("install", "--patch", str(patch), "3.11.3", capsys=capsys)
@@ -105,7 +112,7 @@ def test_free_threaded_and_the_users_options(
 
 
 def test_a_mirror_with_only_one_kind_of_tarball_and_the_cache(
-    sources: Sources, world: World, server: Server, capsys: Capture
+    sources: Sources, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sources.add("3.11.2", listed=("tar.xz", "tgz"), served=("tgz",))
     assert world.pyv("install", "-q", "3.11.2", capsys=capsys) == (0, "", "")
@@ -114,6 +121,12 @@ def test_a_mirror_with_only_one_kind_of_tarball_and_the_cache(
     assert world.pyv("uninstall", "-y", "3.11.2", capsys=capsys)[0] == 0
     assert world.pyv("install", "-q", "--offline", "3.11.2", capsys=capsys) == (0, "", "")
     assert installed(world) == ["3.11.2"]
+    # online, the cached .tgz is used before the mirror is asked for the .tar.xz
+    assert world.pyv("uninstall", "-y", "3.11.2", capsys=capsys)[0] == 0
+    monkeypatch.setenv("PYV_SOURCE_MIRROR", server.base + "/down-for-maintenance/")
+    server.requests.clear()
+    assert world.pyv("install", "-q", "3.11.2", capsys=capsys) == (0, "", "")
+    assert server.requests == [] and installed(world) == ["3.11.2"]
 
 
 def test_a_system_without_the_headers_is_refused_before_any_download(
@@ -128,6 +141,49 @@ def test_a_system_without_the_headers_is_refused_before_any_download(
     line = err.splitlines()[-1]
     assert line.startswith("pyv: building 3.11.2 needs libssl-dev libffi-dev: ")
     assert line.endswith("apt-get install libssl-dev libffi-dev; --force builds anyway")
+    assert server.requests == [] and installed(world) == []
+
+
+def test_force_builds_on_a_system_the_preflight_finds_lacking(
+    sources: Sources, world: World, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources.add("3.11.2")
+    missing = preflight.Report(missing=["OpenSSL"], packages=["libssl-dev"])
+    monkeypatch.setattr(preflight, "check", lambda system, patching=False: missing)
+    monkeypatch.setattr(preflight.System, "manager", property(lambda self: "apt"))
+    code, _, err = world.pyv("install", "--force", "3.11.2", capsys=capsys)
+    assert code == 0, err
+    warning = err.splitlines()[0]
+    assert warning.startswith("pyv: warning: building 3.11.2 needs libssl-dev: ")
+    assert warning.endswith("apt-get install libssl-dev; building anyway (--force)")
+    assert installed(world) == ["3.11.2"]
+
+
+def test_a_tarball_that_fails_its_sha256_is_never_unpacked(
+    sources: Sources, world: World, server: Server, capsys: Capture
+) -> None:
+    sources.add("3.11.2")
+    path = "/ftp/3.11.2/Python-3.11.2.tgz"
+    data = server.files[path]
+    server.files[path] = data[:-1] + bytes([data[-1] ^ 1])  # one bit off
+    code, _, err = world.pyv("install", "3.11.2", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[-1].startswith("pyv: sha256 mismatch for Python-3.11.2.tgz: ")
+    assert "3.11.2: unpacking" not in err and "3.11.2: configuring" not in err
+    assert not (world.tmp / "cache" / "logs").exists()  # no build began
+    assert installed(world) == [] and leftovers(world) == []
+
+
+def test_unreadable_options_are_refused_before_the_download(
+    sources: Sources, world: World, server: Server, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources.add("3.11.2")
+    monkeypatch.setenv("PYV_CONFIGURE_OPTS", "--with-lto 'CFLAGS=-O2")
+    code, _, err = world.pyv("install", "3.11.2", capsys=capsys)
+    assert (code, err.splitlines()[-1]) == (
+        1,
+        "pyv: PYV_CONFIGURE_OPTS cannot be read as shell words: No closing quotation",
+    )
     assert server.requests == [] and installed(world) == []
 
 
@@ -184,24 +240,46 @@ def test_a_kill_during_the_build_leaves_nothing_listed(
         text=True,
     )
     logs = world.tmp / "cache" / "logs"
+
+    def in_the_log(text: str) -> bool:
+        return any(text in p.read_text() for p in (logs.glob("*.log") if logs.is_dir() else []))
+
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any(
-        "sleeping" in p.read_text() for p in (logs.glob("*.log") if logs.is_dir() else [])
-    ):
+    while time.monotonic() < deadline and not in_the_log("sleeping"):
         time.sleep(0.05)
+    assert in_the_log("sleeping"), "make's lines do not reach the log as they come"
+    scratch = world.root / ".scratch"
+    assert processes_in(scratch), "the build is not running: nothing to test"
     proc.kill()
     proc.communicate()
-    scratch = world.root / ".scratch"
     assert any(scratch.glob("build-*")), "the kill came too late to test anything"
-    time.sleep(0.3)  # the build's own processes die with pyv (PR_SET_PDEATHSIG)
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=False)
-    assert not any(
-        line.startswith("make") and str(scratch) in line for line in ps.stdout.splitlines()
-    )
+    # make dies with pyv (PR_SET_PDEATHSIG), though what it runs is silent for 3 s ...
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline and any(p.startswith("make") for p in processes_in(scratch)):
+        time.sleep(0.05)
+    assert not any(p.startswith("make") for p in processes_in(scratch))
+    # ... and that ends at its next line of output, which has nowhere to go
+    deadline = time.monotonic() + 10
+    while processes_in(scratch) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_in(scratch) == []
     assert installed(world) == []
     assert world.pyv("versions", "--bare", capsys=capsys) == (0, "", "")
     assert world.pyv("rehash", capsys=capsys)[0] == 0  # the next writer cleans up
     assert leftovers(world) == []
+
+
+def processes_in(folder: Path) -> list[str]:
+    """The command lines of the processes working in ``folder`` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cwd = os.readlink(entry / "cwd") if entry.name.isdigit() else ""
+            if cwd == str(folder) or cwd.startswith(f"{folder}/"):
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:  # gone meanwhile, or another user's
+            continue
+    return found
 
 
 def test_install_list_marks_what_would_be_built(

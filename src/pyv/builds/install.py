@@ -350,6 +350,9 @@ def install_source(
         if not force:
             raise PyvError(refusal, hint="--force builds anyway")
         warn(f"{refusal}; building anyway (--force)")
+    # The user's options are read now: a typo in them should not cost a download first.
+    configure = source.configure_args(build.release_tuple, build.variant, prefix, environ)
+    make = source.make_args(environ)
     if not quiet:
         say(_announcement(build, environ))
     progress = line.downloading if line else None
@@ -365,11 +368,8 @@ def install_source(
         with diskspace.unpacking(tarball, layout.root):
             tree = source.unpack(tarball, tree_root, build.release.version)
         source.apply_patches(tree, list(patches), log)
-        configure = source.configure_args(build.release_tuple, build.variant, prefix, environ)
         dest = os.path.join(work, "dest")
-        source.Build(name, tree, dest, log, phase).run(
-            configure, source.make_args(environ), environ
-        )
+        source.Build(name, tree, dest, log, phase).run(configure, make, environ)
         phase("check")
         staged = dest + prefix
         _check_built(staged, build, force=force)
@@ -425,13 +425,19 @@ def _fetch_source(
     offline: bool,
     progress: Any,
 ) -> tuple[str, str, str]:
-    """The release's tarball, verified, in the cache: the smaller kind where the server
-    (a mirror may hold only one kind) or the cache has it, else the other."""
+    """The release's tarball, verified, in the cache: either kind the cache has, else
+    the smaller kind where the server has it (a mirror may hold only one), else the
+    other."""
+    tarballs = [t for t in map(build.release.tarball, source.KINDS) if t is not None]
+    for tarball in tarballs:  # the cache first: a mirror that is down then costs nothing
+        url = source.url_for(tarball, environ)
+        with contextlib.suppress(download.NotCached):
+            path = download.fetch(
+                url, tarball.sha256, cache=layout.cache, environ=environ, offline=True
+            )
+            return path, tarball.sha256, url
     tried: list[download.DownloadError] = []
-    for kind in source.KINDS:
-        tarball = build.release.tarball(kind)
-        if tarball is None:
-            continue
+    for tarball in tarballs:
         url = source.url_for(tarball, environ)
         try:
             path = download.fetch(

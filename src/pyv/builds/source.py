@@ -195,12 +195,22 @@ def apply_patches(tree: str, patches: list[str], log: str) -> None:
 
 
 def configure_args(
-    version: tuple[int, ...], variant: str, prefix: str, environ: Mapping[str, str]
+    version: tuple[int, ...],
+    variant: str,
+    prefix: str,
+    environ: Mapping[str, str],
+    *,
+    platform: str = sys.platform,
 ) -> list[str]:
     """``./configure``'s arguments: pyv's, then the user's (which win)."""
     args = [f"--prefix={prefix}", "--enable-shared"]
     # make turns $$ into $, and the shell running the link turns \$ORIGIN into $ORIGIN.
     args.append("LDFLAGS=-Wl,-rpath,\\$$ORIGIN/../lib " + environ.get("LDFLAGS", ""))
+    if (2, 7, 9) <= version < (3,):
+        args.append("--with-ensurepip=upgrade")  # 2.7's default is no pip; 3.4's is this
+    if version < (3, 3) and platform != "darwin":
+        # What Linux distributions and pyenv build: manylinux's cp27mu wheels need it.
+        args.append("--enable-unicode=ucs4")
     if "t" in variant and version >= (3, 13):
         args.append("--disable-gil")
     if "d" in variant:
@@ -253,9 +263,9 @@ class Build:
     ) -> None:
         self.progress(phase, 0.0 if total else None)
         compiled = 0
-        with open(self.log, "a", encoding="utf-8", errors="replace") as log:
+        # Line by line: the log can be followed as the build goes, and a kill loses none.
+        with open(self.log, "a", encoding="utf-8", errors="replace", buffering=1) as log:
             log.write(f"\n$ {shlex.join(argv)}\n")
-            log.flush()
             try:
                 process = subprocess.Popen(
                     argv,

@@ -127,12 +127,19 @@ _PLACEHOLDER = re.compile(
 )
 
 
+def with_prefix(data: bytes, prefix: str) -> bytes:
+    """``data`` (a file's bytes) with python-build-standalone's ``/install`` prefix
+    rewritten to ``prefix``."""
+    new = os.fsencode(prefix)
+    return _PLACEHOLDER.sub(lambda _: new, data)  # a function: a backslash is no escape
+
+
 def finish(staged: str, prefix: str) -> None:
     """Make an extracted build work at ``prefix``: placeholders, and a ``python`` command."""
     for path in _placeholder_files(staged):
         with open(path, "rb") as f:
             data = f.read()
-        fixed = _PLACEHOLDER.sub(prefix.encode(), data)
+        fixed = with_prefix(data, prefix)
         if fixed != data:
             with open(path, "wb") as f:
                 f.write(fixed)
