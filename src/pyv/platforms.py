@@ -11,7 +11,7 @@ import glob
 import os
 import platform
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pyv.errors import PyvError
 
@@ -30,8 +30,8 @@ _ARCHES = {
 }
 
 
-@dataclass(frozen=True)
-class Platform:
+# A NamedTuple, not a dataclass: dataclasses imports inspect, 6 ms before a download starts.
+class Platform(NamedTuple):
     """Where a build runs."""
 
     os: str
