@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 
-# .<name>.<pid>.tmp, and the .<alias>.<pid>.link of pyv 0.1's alias links.
-_TEMP = re.compile(r"^\..+\.([0-9]+)\.(?:tmp|link)$")
+_SUFFIXES = (".tmp", ".link")  # .<name>.<pid>.tmp, and pyv 0.1's .<alias>.<pid>.link
 
 
 def temp_path(path: str, folder: str | None = None) -> str:
@@ -91,12 +89,24 @@ def stale(folder: str) -> list[str]:
         return []
     found = []
     for name in names:
-        match = _TEMP.match(name)
-        pid = int(match.group(1)) if match else 0
+        pid = temp_owner(name)
         # this process is not writing while it asks: its own pid's are a dead one's
-        if match and (pid == os.getpid() or not alive(pid)):
+        if pid and (pid == os.getpid() or not alive(pid)):
             found.append(os.path.join(folder, name))
     return sorted(found)
+
+
+def temp_owner(name: str) -> int:
+    """The pid in a temporary file's name (``.<name>.<pid>.tmp``), else 0.
+
+    Plain string work, not a regex: the hot commands import this module, and ``re``
+    costs them 2 to 4 ms."""
+    if not name.startswith(".") or not name.endswith(_SUFFIXES):
+        return 0
+    head, _, pid = name.rpartition(".")[0].rpartition(".")
+    if len(head) < 2 or "\n" in head or not (pid.isascii() and pid.isdigit()):
+        return 0
+    return int(pid)
 
 
 def remove_stale(folder: str) -> list[str]:

@@ -198,15 +198,13 @@ def installations(layout: Layout) -> list[Installation]:
 
 def _with_python_version(layout: Layout, name: str, request: PythonRequest) -> PythonRequest:
     """A PyPy or GraalPy name says at most its Python minor; its receipt says the rest."""
-    from dataclasses import replace
-
     from packaging.version import InvalidVersion, Version
 
     python = read_receipt(layout, name).get("python_version")
     if not isinstance(python, str):
         return request
     try:
-        return replace(request, version=Version(python))
+        return request._replace(version=Version(python))
     except InvalidVersion:
         return request
 

@@ -24,19 +24,27 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from pyv import interpreter, reconcile, registry
-from pyv.builds import diskspace, display, download, source
+from pyv import registry
+from pyv.builds import diskspace, display, download
 from pyv.builds.archive import ArchiveError
-from pyv.builds.catalog import Build
-from pyv.builds.source import SourceBuild
+from pyv.builds.shared import NotRunnable, installed_already, no_phase, probed
 from pyv.builds.standalone import extract, finish
 from pyv.builds.unpacking import Unpacking, extract_any
-from pyv.errors import PyvError, report, say, warn
-from pyv.paths import Layout
+from pyv.errors import PyvError, report
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyv import interpreter
+    from pyv.builds.catalog import Build
+    from pyv.builds.source import SourceBuild
+    from pyv.paths import Layout
+
+# Imported where they are first needed: interpreter (the probe), reconcile (the lock,
+# and the shims it writes) and, for source builds only, from_source. A prebuilt install
+# imports the first two while its download unpacks, so its request goes out sooner.
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,9 +61,9 @@ def install(
 ) -> bool:
     """Install ``build``, showing its phases on ``line``; False if it was installed
     already (and not ``force``)."""
-    if _installed_already(layout, build.name, force=force):
+    if installed_already(layout, build.name, force=force):
         return False
-    phase = line.set if line else _no_phase
+    phase = line.set if line else no_phase
     receipt = {
         "name": build.name,
         "implementation": build.implementation,
@@ -81,6 +89,9 @@ def install(
             unpack_in=layout.root,
             tap=unpacking.start,
         )
+        # While the download's tail unpacks: what the probe and the commit need.
+        from pyv import interpreter, reconcile  # noqa: F401
+
         if not force and build.name in registry.names(layout):
             return False  # another pyv installed it while this one waited for the download
         phase("unpack")
@@ -110,15 +121,6 @@ def install(
             raise
 
 
-def _installed_already(layout: Layout, name: str, *, force: bool) -> bool:
-    """True if ``name`` is installed and not to be replaced. The lock is taken all the
-    same: its reconcile step repairs what a crash left undone (aliases, shims)."""
-    if force or name not in registry.names(layout):
-        return False
-    with reconcile.lock(layout):
-        return True
-
-
 def install_archive(
     layout: Layout,
     archive: str,
@@ -131,7 +133,7 @@ def install_archive(
 ) -> bool:
     """Install a verified archive as ``name`` (see the module docstring), showing its
     phases on ``line``."""
-    phase = line.set if line else _no_phase
+    phase = line.set if line else no_phase
     with registry.scratch(layout, "install") as staged:
         phase("unpack")
         with diskspace.unpacking(archive, layout.root):
@@ -166,6 +168,8 @@ def _finish_and_commit(
     implement, if known), write its receipt, and move it into versions/ (under the
     lock, which is all the lock covers); False if ``name`` is there and not to be
     replaced."""
+    from pyv import interpreter, reconcile
+
     prefix = layout.version_dir(name)
     phase("check")
     if implementation == "cpython":
@@ -175,12 +179,12 @@ def _finish_and_commit(
             probe = interpreter.start_probe(python)
         finish(staged, prefix)
         try:
-            found = _probed(probe, archive)
+            found = probed(probe, archive)
         except NotRunnable:
             if probe.executable == python:
                 raise
             # Started while unpacking, it may have missed a file: once more, with all.
-            found = _probed(interpreter.start_probe(python), archive)
+            found = probed(interpreter.start_probe(python), archive)
     else:
         found = _finish_other(archive, staged, implementation, prefix, minor)
     if found.name != name.partition("+")[0]:
@@ -197,10 +201,12 @@ def install_unnamed(
     layout: Layout, archive: str, receipt: dict[str, Any], *, force: bool = False
 ) -> tuple[str, bool]:
     """Install an archive whose version is learnt by running it (``--from``)."""
+    from pyv import interpreter, reconcile
+
     with reconcile.lock(layout), registry.scratch(layout, "probe") as probe:
         with diskspace.unpacking(archive, layout.root):
             extract(archive, probe)
-        name = _probed(interpreter.start_probe(os.path.join(probe, "bin", "python3")), archive).name
+        name = probed(interpreter.start_probe(os.path.join(probe, "bin", "python3")), archive).name
     return name, install_archive(layout, archive, name, {**receipt, "name": name}, force=force)
 
 
@@ -210,9 +216,10 @@ def _finish_other(
     """Give an unpacked PyPy or GraalPy's bin the usual names (python, python3,
     python3.X, pip and the implementation's own), make sure it has pip, and say what it
     is: ``implementation``, for the Python minor ``python`` if that is given."""
+    from pyv import interpreter
     from pyv.builds import implementations
 
-    found = _probed(interpreter.start_probe(_first_python(staged, implementation)), archive)
+    found = probed(interpreter.start_probe(_first_python(staged, implementation)), archive)
     name = os.path.basename(archive)
     if found.implementation != implementation:
         raise ArchiveError(f"{name} holds {found.implementation}, not {implementation}")
@@ -243,19 +250,6 @@ def _first_python(staged: str, implementation: str) -> str:
     return os.path.join(bin_dir, "python3")
 
 
-class NotRunnable(ArchiveError):
-    """An archive whose interpreter does not answer pyv's questions."""
-
-
-def _probed(probe: interpreter.Probe, archive: str) -> interpreter.Interpreter:
-    """What the archive's interpreter says; an error naming the archive if it cannot say."""
-    try:
-        return interpreter.read_probe(probe)
-    except interpreter.ProbeError as e:
-        filename = os.path.basename(archive)
-        raise NotRunnable(f"the bin/python3 of {filename} {e.reason}") from None
-
-
 def install_builds(
     layout: Layout,
     builds: Sequence[Build | SourceBuild],
@@ -271,17 +265,19 @@ def install_builds(
     (source builds compile one at a time); say how each went on stderr, in order (only
     errors with ``quiet``); return 1 if any failed."""
     shown = display.Display(quiet=quiet)
-    lines = [shown.line(b.name, steps=isinstance(b, SourceBuild)) for b in builds]
+    lines = [shown.line(b.name, steps=b.from_source) for b in builds]
 
     def one(numbered: tuple[int, Build | SourceBuild]) -> PyvError | None:
         position, build = numbered
         line = lines[position]
         line.start()
         try:
-            if isinstance(build, SourceBuild):
+            if build.from_source:
+                from pyv.builds.from_source import install_source
+
                 new = install_source(
                     layout,
-                    build,
+                    cast("SourceBuild", build),
                     environ=environ,
                     force=force,
                     offline=offline,
@@ -291,7 +287,12 @@ def install_builds(
                 )
             else:
                 new = install(
-                    layout, build, environ=environ, force=force, offline=offline, line=line
+                    layout,
+                    cast("Build", build),
+                    environ=environ,
+                    force=force,
+                    offline=offline,
+                    line=line,
                 )
         except PyvError as e:
             line.set("failed")
@@ -309,176 +310,6 @@ def install_builds(
                 failed = report(error)  # in its turn: the lines below wait for it
                 line.finish("")
     return failed
-
-
-# -- source builds ---------------------------------------------------------------------
-
-_ONE_BUILD_AT_A_TIME = threading.Lock()  # each build already uses every core
-
-
-def install_source(
-    layout: Layout,
-    build: SourceBuild,
-    *,
-    environ: Mapping[str, str],
-    force: bool = False,
-    offline: bool = False,
-    quiet: bool = False,
-    line: display.Line | None = None,
-    patches: Sequence[str] = (),
-) -> bool:
-    """Build a python.org source release and install it, showing its phases on ``line``;
-    False if it was installed already (and not ``force``). ``force`` also builds on a
-    system the preflight finds lacking, and installs a build that misses some of
-    source.CHECKED, with a warning."""
-    name = build.name
-    if _installed_already(layout, name, force=force):
-        return False
-    prefix = layout.version_dir(name)
-    if any(c.isspace() for c in prefix):
-        raise PyvError(
-            f"pyv cannot build Python into {prefix}: CPython's make install does not quote"
-            " paths, so a build needs a pyv root without spaces",
-            hint="set PYV_ROOT to one, or install a prebuilt version",
-        )
-    from pyv.builds import preflight  # only source builds need it (3 ms to import)
-
-    system = preflight.System.here(environ)
-    report_ = preflight.check(system, patching=bool(patches))
-    if not report_.ok:
-        refusal = preflight.refusal(name, report_, system.manager, root=os.geteuid() == 0)
-        if not force:
-            raise PyvError(refusal, hint="--force builds anyway")
-        warn(f"{refusal}; building anyway (--force)")
-    # The user's options are read now: a typo in them should not cost a download first.
-    configure = source.configure_args(build.release_tuple, build.variant, prefix, environ)
-    make = source.make_args(environ)
-    if not quiet:
-        say(_announcement(build, environ))
-    progress = line.downloading if line else None
-    tarball, sha256, url = _fetch_source(build, layout, environ, offline, progress)
-    phase = line.set if line else _no_phase
-    log = source.log_path(layout.cache, name)
-    with _build_turn(phase), registry.scratch(layout, "build") as work:
-        # Built outside the lock: a build takes minutes, and the scratch folder carries
-        # this process's pid, so no other pyv's reconcile step removes it meanwhile.
-        tree_root = os.path.join(work, "src")
-        os.mkdir(tree_root)
-        phase("unpack")
-        with diskspace.unpacking(tarball, layout.root):
-            tree = source.unpack(tarball, tree_root, build.release.version)
-        source.apply_patches(tree, list(patches), log)
-        dest = os.path.join(work, "dest")
-        source.Build(name, tree, dest, log, phase).run(configure, make, environ)
-        phase("check")
-        staged = dest + prefix
-        _check_built(staged, build, force=force)
-        receipt = {
-            "name": name,
-            "implementation": "cpython",
-            "source": "build",
-            "url": url,
-            "sha256": sha256,
-            "configure": configure,
-            "log": log,
-        }
-        with reconcile.lock(layout):
-            if name in registry.names(layout) and not force:
-                return False
-            registry.write_receipt(staged, receipt)
-            registry.commit_or_replace(layout, staged, name)
-    return True
-
-
-@contextlib.contextmanager
-def _build_turn(phase: Callable[[str], None]) -> Iterator[None]:
-    """Hold _ONE_BUILD_AT_A_TIME, showing the build as queued while another has it."""
-    if not _ONE_BUILD_AT_A_TIME.acquire(blocking=False):
-        phase("queued")
-        _ONE_BUILD_AT_A_TIME.acquire()
-    try:
-        yield
-    finally:
-        _ONE_BUILD_AT_A_TIME.release()
-
-
-def _no_phase(phase: str, percent: float | None = None) -> None:
-    """Where there is no line to show an install's phases on."""
-
-
-def _announcement(build: SourceBuild, environ: Mapping[str, str]) -> str:
-    """Why pyv builds, and roughly how long it takes (151 s on 2 cores for 3.11)."""
-    from pyv import platforms
-
-    minutes = max(1, round(6 / (os.cpu_count() or 1)))
-    took = f"about {minutes} minute{'s' if minutes > 1 else ''}"
-    if build.asked:
-        return f"building {build.name} from source (--build), {took}"
-    platform = platforms.current(dict(environ))
-    return f"no prebuilt {build.name} for {platform}: building from source, {took}"
-
-
-def _fetch_source(
-    build: SourceBuild,
-    layout: Layout,
-    environ: Mapping[str, str],
-    offline: bool,
-    progress: Any,
-) -> tuple[str, str, str]:
-    """The release's tarball, verified, in the cache: either kind the cache has, else
-    the smaller kind where the server has it (a mirror may hold only one), else the
-    other."""
-    tarballs = [t for t in map(build.release.tarball, source.KINDS) if t is not None]
-    for tarball in tarballs:  # the cache first: a mirror that is down then costs nothing
-        url = source.url_for(tarball, environ)
-        with contextlib.suppress(download.NotCached):
-            path = download.fetch(
-                url, tarball.sha256, cache=layout.cache, environ=environ, offline=True
-            )
-            return path, tarball.sha256, url
-    tried: list[download.DownloadError] = []
-    for tarball in tarballs:
-        url = source.url_for(tarball, environ)
-        try:
-            path = download.fetch(
-                url,
-                tarball.sha256,
-                cache=layout.cache,
-                environ=environ,
-                offline=offline,
-                progress=progress,
-                unpack_in=layout.root,
-            )
-        except (download.NotFound, download.NotCached) as e:
-            tried.append(e)
-            continue
-        return path, tarball.sha256, url
-    if not tried:
-        raise PyvError(f"the catalog lists no source tarball for {build.release.version}")
-    raise tried[-1]
-
-
-def _check_built(staged: str, build: SourceBuild, *, force: bool) -> None:
-    """The new interpreter runs, is the version asked for, has pip, and imports every
-    module of source.CHECKED; a missing module names the package its headers are in."""
-    version = build.release_tuple
-    source.finish_bin(os.path.join(staged, "bin"), version)
-    python = os.path.join(staged, "bin", f"python{version[0]}.{version[1]}")
-    found = _probed(interpreter.start_probe(python), python)
-    if found.name != build.name:
-        raise PyvError(f"the build made Python {found.name}, not {build.name}")
-    missing = source.missing_modules(python, version)
-    if missing:
-        from pyv.builds import preflight
-
-        manager = preflight.System.here({}).manager
-        packages = [p for p in (preflight.package_for(m, manager) for m in missing) if p]
-        problem = f"{build.name} was built without {', '.join(missing)}" + (
-            f" (install {' '.join(dict.fromkeys(packages))})" if packages else ""
-        )
-        if not force:
-            raise PyvError(f"{problem}: nothing was installed", hint="--force installs it anyway")
-        warn(f"{problem}; installing it anyway (--force)")
 
 
 def _each(function: Callable[[T], R], items: list[T], jobs: int) -> Iterator[R]:

@@ -5,24 +5,26 @@ Pure decisions over the catalog and the installed set; nothing is downloaded her
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Union
 
 from pyv import registry
-from pyv.builds import source
-from pyv.builds.catalog import Build
-from pyv.builds.source import Release, SourceBuild
 from pyv.errors import PyvError
-from pyv.paths import Layout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Union
+
     from packaging.version import Version
 
+    from pyv.builds.catalog import Build
+    from pyv.builds.source import Release, SourceBuild
+    from pyv.paths import Layout
     from pyv.request import PythonRequest
 
-Planned = Union[Build, SourceBuild]
+    Planned = Union[Build, SourceBuild]
+
+# pyv.builds.source is imported only where a source release is looked for: a prebuilt
+# install never needs it.
 
 
 def choose(
@@ -47,6 +49,10 @@ def choose(
             raise UsageError("`system' is not something pyv installs")
         build: Planned | None = None if from_source else best_match(here, request)
         if build is None and sources is not None:
+            import dataclasses
+
+            from pyv.builds import source
+
             found = source.candidates(sources(), request)  # read only when needed
             build = dataclasses.replace(found[0], asked=from_source) if found else None
         if build is None:
@@ -132,12 +138,14 @@ def requested(
     from pyv.builds import catalog
 
     here = catalog.available(layout, environ, offline=offline)
+
+    def sources() -> list[Release]:
+        from pyv.builds import source
+
+        return source.releases(environ.get(source.SOURCES_VAR) or None)
+
     return choose(
-        here,
-        texts,
-        str(platforms.current(dict(environ))),
-        sources=lambda: source.releases(environ.get(source.SOURCES_VAR) or None),
-        from_source=from_source,
+        here, texts, str(platforms.current(dict(environ))), sources=sources, from_source=from_source
     )
 
 
@@ -147,6 +155,7 @@ def source_only(
     """The source releases (of ``wanted`` requests, else all) that no prebuilt build on
     this platform provides: what ``pyv install`` would build. Plain builds only; ``t``
     and ``d`` builds of them are one request away."""
+    from pyv.builds import source
     from pyv.request import parse
 
     prebuilt = {b.name for b in here}

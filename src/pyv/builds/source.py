@@ -88,6 +88,7 @@ class SourceBuild:
     variant: str  # "", "t", "d", "td"
     release: Release
     asked: bool = False  # --build asked for it; otherwise no prebuilt build fits
+    from_source = True  # not a prebuilt archive (catalog.Build)
 
     @property
     def release_tuple(self) -> tuple[int, ...]:

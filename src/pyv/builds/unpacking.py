@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import threading
 from typing import IO, cast
 
-from pyv import interpreter
 from pyv.builds import diskspace
 from pyv.builds.standalone import extract, landmarks
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pyv import interpreter
     from pyv.builds.growing import Growing
 
 
@@ -97,6 +96,8 @@ class Unpacking:
         restarted = self.growing is not None and self.growing.restarted
         moved = bool(self.top)  # too late: the folder moved up, or is moving
         if self.probe is None and self.verified and self.ready and not restarted and not moved:
+            from pyv import interpreter  # the install imported it once the download was in
+
             python = os.path.join(self.staged, ".raw", self.ready, "bin", "python3")
             self.probe = interpreter.start_probe(python)
             self.probed = self.ready
@@ -107,6 +108,8 @@ class Unpacking:
             self.top = top
             probe = self.probe
         if probe is not None and probe.process is not None:
+            import subprocess
+
             try:
                 probe.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
