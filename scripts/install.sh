@@ -93,24 +93,27 @@ find "$work/pyv" \( -name __pycache__ -o -name '*.egg-info' \) -prune -exec rm -
 "$tool_home/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$work/pyv"
 
 # A launcher of our own: pip's console script imports re (3 ms) on every call, and
-# prompts and editors call pyv all the time. -sE: no user site, no PYTHON* variables.
+# prompts and editors call pyv all the time. -S: no site module (3 ms: it reads every
+# .pth file), so the launcher puts the tool's site-packages on sys.path itself; -E: no
+# PYTHON* variables.
 launcher=$tool_home/bin/pyv-launcher
 interpreter=$tool_home/bin/python
+site_dirs=$("$interpreter" -c 'import sysconfig; print(sorted({sysconfig.get_path(k) for k in ("purelib", "platlib")}))')
 case $interpreter in
     *[[:space:]]*) long=yes ;;
     *) if [ ${#interpreter} -gt 120 ]; then long=yes; else long=no; fi ;;
 esac
 if [ "$long" = no ]; then
-    printf '#!%s -sE\n' "$interpreter" >"$launcher.tmp"
+    printf '#!%s -SE\n' "$interpreter" >"$launcher.tmp"
 else
     # A shebang cannot hold a space and is cut at 127 bytes on older kernels: let sh start it.
     cat >"$launcher.tmp" <<LAUNCHER
 #!/bin/sh
-'''exec' "$interpreter" -sE "\$0" "\$@"
+'''exec' "$interpreter" -SE "\$0" "\$@"
 ' '''
 LAUNCHER
 fi
-printf 'from pyv.main import entry\nentry()\n' >>"$launcher.tmp"
+printf 'import sys\nsys.path += %s\nfrom pyv.main import entry\nentry()\n' "$site_dirs" >>"$launcher.tmp"
 chmod 755 "$launcher.tmp"
 mv "$launcher.tmp" "$launcher"
 

@@ -323,8 +323,8 @@ def test_a_transport_that_passes_on_more_than_the_content_length_is_stopped(
     builds.add("3.12.3", data)
     real_iter_raw = transport.Response.iter_raw
 
-    def more(self: transport.Response) -> Iterator[bytes]:
-        yield from real_iter_raw(self)
+    def more(self: transport.Response, **options: bool) -> Iterator[bytes | memoryview]:
+        yield from real_iter_raw(self, **options)
         yield b"\0" * 10_000
 
     monkeypatch.setattr(transport.Response, "iter_raw", more)

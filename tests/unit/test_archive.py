@@ -379,3 +379,54 @@ def test_every_refusal_names_the_archive_and_the_member(tmp_path: Path) -> None:
     assert str(caught.value) == (
         "odd.tar: unsafe member in archive (device, fifo or sparse): python/lib/sparse"
     )
+
+
+# -- a .tar.gz inflated into a few buffers used over and over ------------------------------
+
+
+def many_blocks() -> list[tuple[str, bytes]]:
+    """Files that fill several times the inflater's buffers, each different from the
+    others, so that a buffer handed out again while still in use would show."""
+    import random
+
+    from pyv.builds.archive import _Inflating
+
+    rng = random.Random(15)
+    sizes = [5_000, 3 * _Inflating.BLOCK + 11, 700, _Inflating.BLOCK - 3, 90_000]
+    sizes += [rng.randrange(1, 40_000) for _ in range(150)] + [5 * _Inflating.BLOCK + 5]
+    return [(f"python/lib/f{i}.bin", rng.randbytes(size)) for i, size in enumerate(sizes)]
+
+
+def test_a_gzip_archive_larger_than_the_buffers_unpacks_byte_for_byte(tmp_path: Path) -> None:
+    from pyv.builds.archive import _Inflating
+
+    files = many_blocks()
+    total = sum(len(data) for _, data in files)
+    assert total > 2 * (_Inflating.AHEAD + 1) * _Inflating.BLOCK  # every buffer used twice
+
+    def add(tar: tarfile.TarFile) -> None:
+        python_bin(tar)
+        for name, data in files:
+            entry(tar, name, data)
+
+    dest = unpacked(tmp_path, gzip.compress(tar_bytes(add), compresslevel=1), "a.tar.gz")
+    for name, data in files:
+        assert (dest / name.removeprefix("python/")).read_bytes() == data, name
+
+
+def test_a_refusal_after_the_buffers_went_round_stops_the_inflater(tmp_path: Path) -> None:
+    import threading
+
+    files = many_blocks()
+
+    def add(tar: tarfile.TarFile) -> None:
+        python_bin(tar)
+        for name, data in files:
+            entry(tar, name, data)
+        entry(tar, "python/../../evil", b"x")
+        for name, data in files:  # more to inflate: the reader stops before it
+            entry(tar, name + ".again", data)
+
+    with pytest.raises(ArchiveError, match="unsafe path"):
+        unpacked(tmp_path, gzip.compress(tar_bytes(add), compresslevel=1), "a.tar.gz")
+    assert not [t for t in threading.enumerate() if t.name == "pyv-inflate"]

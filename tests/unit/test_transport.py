@@ -243,3 +243,36 @@ def certificate(tmp_path: Path) -> tuple[str, str]:
         capture_output=True,
     )
     return str(cert), str(key)
+
+
+def test_reused_pieces_are_views_into_one_buffer_and_make_the_body(
+    base: tuple[str, list[tuple[str, dict[str, str]]]],
+) -> None:
+    session = transport.Session({}, timeout=5, tls=no_tls)
+    for path in ("/body", "/chunked"):
+        got = bytearray()
+        buffers = set()
+        with session.get(f"{base[0]}{path}") as response:
+            for piece in response.iter_raw(reuse=True):
+                got += piece  # used before the next piece overwrites it
+                if isinstance(piece, memoryview):
+                    buffers.add(id(piece.obj))
+        assert bytes(got) == BODY, path
+        assert len(buffers) == 1, path
+
+
+def test_connecting_to_an_ascii_host_does_not_load_the_idna_codec(
+    base: tuple[str, list[tuple[str, dict[str, str]]]],
+) -> None:
+    """getaddrinfo encodes a str host with the idna codec, whose import takes 4 ms before
+    a download's first byte: pyv hands it ASCII names as bytes."""
+    import sys
+
+    code = (
+        "import sys; from pyv.builds import transport\n"
+        "s = transport.Session({}, timeout=5, tls=None)\n"
+        f"r = s.get({base[0] + '/body'!r}); assert r.status_code == 200\n"
+        "print('encodings.idna' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "False\n"

@@ -90,6 +90,17 @@ def check_links(root: str, top: str, links: list[str]) -> None:
             raise ArchiveError(f"link out of {top}/: {name} -> {target}")
 
 
+def remove_tree(path: str) -> None:
+    """Remove the folder ``path`` and what it holds: at once if it is empty, as what is
+    left of an unpacked archive usually is (shutil takes 3 ms to import)."""
+    try:
+        os.rmdir(path)
+    except OSError:
+        import shutil
+
+        shutil.rmtree(path)
+
+
 def _stays_in(base: str, name: str) -> bool:
     """Whether ``name`` (relative to ``base``) resolves inside ``base`` with ``base`` as
     its whole world: the links met on the way are followed, and a ``..`` above ``base``
@@ -169,15 +180,14 @@ def _decompressor(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
         import zlib
 
         try:
-            from isal import igzip, isal_zlib
+            from isal import isal_zlib
         except ImportError:  # no wheel for this platform: the standard library's zlib
             import gzip
 
             return gzip.open(source, "rb"), (zlib.error,)  # type: ignore[return-value]
         # ISA-L inflates about twice as fast as zlib, and lets go of the GIL meanwhile:
         # here in a thread of its own, while the caller's thread writes files.
-        gzip_file: Any = igzip.IGzipFile(fileobj=source, mode="rb")  # type: ignore[no-untyped-call]
-        inflating = cast("IO[bytes]", _Inflating(gzip_file))
+        inflating = cast("IO[bytes]", _Inflating(_gzip_reader(isal_zlib, source)))
         return inflating, (zlib.error, isal_zlib.IsalError)  # type: ignore[return-value]
     if magic.startswith(b"\x28\xb5\x2f\xfd"):
         return _zstd_reader(archive, source)
@@ -212,19 +222,39 @@ def _zstd_reader(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
     return reader, (zstandard.ZstdError,)
 
 
+def _gzip_reader(isal_zlib: Any, source: IO[bytes]) -> Any:
+    """ISA-L's gzip reader of ``source``, the C class under isal's IGzipFile: IGzipFile
+    itself imports gzip and typing (3 ms, before the first byte is inflated), and its
+    ``readinto`` copies."""
+    import io
+
+    reader = getattr(isal_zlib, "_GzipReader", None)
+    if reader is None:  # an isal without it: the public class
+        from isal import igzip
+
+        return igzip.IGzipFile(fileobj=source, mode="rb")._buffer  # type: ignore[no-untyped-call]
+    return io.BufferedReader(reader(source, 1 << 19))
+
+
 class _Inflating:
-    """A gzip stream inflated ahead by a thread of its own, a block at a time; ``read``
-    returns views into the blocks, not copies (use one before reading more)."""
+    """A gzip stream inflated ahead by a thread of its own, a block at a time, into a
+    few buffers used over and over (fresh ones cost a page fault every 4 KB); ``read``
+    returns views into them, not copies: use one before reading more, because the
+    buffer goes back to the inflater then."""
 
     BLOCK = 1 << 20
     AHEAD = 4  # blocks inflated and not read yet, at most
 
-    def __init__(self, gzip: IO[bytes]) -> None:
+    def __init__(self, gzip: Any) -> None:
         import queue
         import threading
 
-        self.gzip = gzip
-        self.blocks: queue.Queue[bytes] = queue.Queue(self.AHEAD)
+        self.gzip = gzip  # a binary stream with readinto
+        self.full: queue.Queue[tuple[bytearray, int]] = queue.Queue()  # inflated, in order
+        self.free: queue.Queue[bytearray | None] = queue.Queue()  # for the inflater to fill
+        for _ in range(self.AHEAD + 1):  # and the one the reader holds
+            self.free.put(bytearray(self.BLOCK))
+        self.held: bytearray | None = None  # the buffer ``block`` is a view into
         self.block = memoryview(b"")
         self.ended = False
         self.error: BaseException | None = None
@@ -233,40 +263,41 @@ class _Inflating:
         self.thread.start()
 
     def _inflate(self) -> None:
-        data = b""
         try:
-            while not self.stopped:
-                data = self.gzip.read(self.BLOCK)
-                self.blocks.put(data)
-                if not data:
+            while (buffer := self.free.get()) is not None and not self.stopped:
+                count = self.gzip.readinto(buffer)
+                self.full.put((buffer, count))
+                if not count:
                     return
         except BaseException as e:  # read() raises it in the reading thread
             self.error = e
-            self.blocks.put(b"")
+            self.full.put((bytearray(), 0))
 
     def read(self, size: int) -> memoryview | bytes:
         """At most ``size`` bytes, fewer at the end of a block; b"" at the end."""
         if not self.block:
             if self.ended:
                 return b""
-            self.block = memoryview(self.blocks.get())
-            if not self.block:
+            if self.held is not None:  # the views into it are used up
+                self.free.put(self.held)
+                self.held = None
+            buffer, count = self.full.get()
+            if not count:
                 self.ended = True
                 if self.error is not None:
                     raise self.error
                 return b""
+            self.held = buffer
+            self.block = memoryview(buffer)[:count]
         piece = self.block[:size]
         self.block = self.block[size:]
         return piece
 
     def close(self) -> None:
-        """Stop the thread (it may be waiting for room, or for the source)."""
-        import queue
-
+        """Stop the thread (it may be waiting for a buffer, or for the source)."""
         self.stopped = True
-        while self.thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self.blocks.get(timeout=0.01)
+        self.free.put(None)
+        self.thread.join()
         self.gzip.close()
 
     def __enter__(self) -> _Inflating:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import threading
 import time
 import urllib.parse
@@ -220,7 +219,7 @@ def get(url: str, environ: Mapping[str, str], *, what: str) -> bytes:
         with session.get(url, {"Accept-Encoding": "identity"}) as response:
             _check_status(what, response.status_code, response.reason_phrase)
             body = bytearray()
-            for chunk in response.iter_raw():
+            for chunk in response.iter_raw(reuse=True):
                 body += chunk
                 if len(body) > limit:
                     raise TooLarge(_too_large(what, limit, announced=False))
@@ -420,6 +419,7 @@ class _Transfer:
         return _with_retries(self.url, self.environ, self._attempt)
 
     def _copy(self) -> str:
+        import shutil
         import urllib.request  # 9 ms to import: only for file: URLs
 
         path = urllib.request.url2pathname(urllib.parse.urlparse(self.url).path)
@@ -502,7 +502,7 @@ class _Transfer:
             f.seek(have)
             self.grew(have)
             try:
-                for chunk in response.iter_raw():
+                for chunk in response.iter_raw(reuse=True):
                     if split is not None:
                         chunk = chunk[: split.first_end - size]
                     size += len(chunk)

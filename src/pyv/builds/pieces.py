@@ -190,7 +190,7 @@ class _Piece(threading.Thread):
                 raise _NotRanged(f"HTTP {response.status_code} for a Range request")
             fd = os.open(self.owner.part, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
             try:
-                for chunk in response.iter_raw():
+                for chunk in response.iter_raw(reuse=True):
                     if self.owner.cancelled:
                         raise _Stopped
                     data = memoryview(chunk)[: self.end - offset]

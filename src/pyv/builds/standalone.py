@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from pyv.builds.archive import ArchiveError, check_links, reading, unpack
+from pyv.builds.archive import ArchiveError, check_links, reading, remove_tree, unpack
 
 # python-build-standalone keeps the interpreter in python/ (install_only archives) or in
 # python/install/ (full archives, whose python/build/ is the bulk and not needed to run).
@@ -107,7 +106,7 @@ def _move_up(source: str, dest: str, raw: str) -> None:
         holding += "_"
     held = os.path.join(dest, holding)
     os.rename(source, held)
-    shutil.rmtree(raw)
+    remove_tree(raw)
     for entry in entries:
         os.rename(os.path.join(held, entry), os.path.join(dest, entry))
     os.rmdir(held)

@@ -94,18 +94,22 @@ class Response:
         self.reason_phrase = reason
         self.headers: dict[str, str] = {}  # names in lower case
 
-    def iter_raw(self) -> Iterator[bytes]:
-        """The body as it arrives, as sent (no content decoding)."""
+    def iter_raw(self, *, reuse: bool = False) -> Iterator[bytes | memoryview]:
+        """The body as it arrives, as sent (no content decoding). With ``reuse``, each
+        piece is a view into one buffer that the next one overwrites: use it before
+        asking for the next (a download of 26 MB in new 256 kB pieces page-faults 6,000
+        times, about a tenth of its time)."""
         if self.status_code in (204, 304) or 100 <= self.status_code < 200:
             return
+        spare = bytearray(CHUNK) if reuse else None
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            yield from self.wire.chunked()
+            yield from self.wire.chunked(spare)
             return
         length = self.headers.get("content-length", "").strip()
         if length.isdigit():
-            yield from self.wire.exactly(int(length))
+            yield from self.wire.exactly(int(length), spare)
             return
-        yield from self.wire.until_closed()
+        yield from self.wire.until_closed(spare)
 
     def close(self) -> None:
         """Let the connection go (whatever of the body is left unread)."""
@@ -207,7 +211,10 @@ class Session:
 
     def _connect(self, host: str, port: int) -> _Wire:
         try:
-            sock = socket.create_connection((host, port), timeout=self.timeout)
+            # An ASCII name as bytes: getaddrinfo encodes a str with the idna codec,
+            # whose import (with stringprep and unicodedata) takes 4 ms.
+            name: str | bytes = host.encode("ascii") if host.isascii() else host
+            sock = socket.create_connection((name, port), timeout=self.timeout)
         except socket.timeout as e:
             raise ConnectTimeout(str(e) or "timed out") from e
         except OSError as e:
@@ -304,31 +311,35 @@ class _Wire:
         self.buffer += data
         return True
 
-    def recv(self) -> bytes:
+    def recv(self, spare: bytearray | None = None) -> bytes | memoryview:
+        """What has arrived (up to CHUNK bytes): into ``spare`` if given, as a view."""
         try:
-            return self.sock.recv(CHUNK)
+            if spare is None:
+                return self.sock.recv(CHUNK)
+            return memoryview(spare)[: self.sock.recv_into(spare)]
         except socket.timeout as e:
             raise ReadTimeout(str(e) or "timed out") from e
         except OSError as e:
             raise ReadError(str(e) or type(e).__name__) from e
 
-    def some(self) -> bytes:
-        """What has arrived (waiting for something); b"" at the end of the connection."""
+    def some(self, spare: bytearray | None = None) -> bytes | memoryview:
+        """What has arrived (waiting for something), into ``spare`` if given; b"" at the
+        end of the connection."""
         if self.buffer:
             data = bytes(self.buffer)
             self.buffer.clear()
             return data
         if self.closed:
             return b""
-        data = self.recv()
+        data = self.recv(spare)
         if not data:
             self.closed = True
         return data
 
-    def exactly(self, length: int) -> Iterator[bytes]:
+    def exactly(self, length: int, spare: bytearray | None = None) -> Iterator[bytes | memoryview]:
         remaining = length
         while remaining:
-            data = self.some()
+            data = self.some(spare)
             if not data:
                 raise RemoteProtocolError(
                     f"the connection closed {remaining:,} bytes before the end of the body"
@@ -339,11 +350,11 @@ class _Wire:
             remaining -= len(data)
             yield data
 
-    def until_closed(self) -> Iterator[bytes]:
-        while data := self.some():
+    def until_closed(self, spare: bytearray | None = None) -> Iterator[bytes | memoryview]:
+        while data := self.some(spare):
             yield data
 
-    def chunked(self) -> Iterator[bytes]:
+    def chunked(self, spare: bytearray | None = None) -> Iterator[bytes | memoryview]:
         while True:
             size_text = self.line().partition(";")[0].strip()
             try:
@@ -355,7 +366,7 @@ class _Wire:
                 while self.line():  # trailers
                     pass
                 return
-            yield from self.exactly(size)
+            yield from self.exactly(size, spare)
             if self.line():
                 raise RemoteProtocolError("a chunk longer than it said")
 
