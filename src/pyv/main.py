@@ -60,5 +60,16 @@ def _working_dir_gone(error: OSError) -> bool:
 
 
 def entry() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point. It ends the process itself once the output is out:
+    the interpreter's own teardown (every module cleared, every object freed) took
+    9.5 ms after an install, about 4% of it, and a shell prompt pays it on every call."""
+    code = main()
+    import atexit
+
+    atexit._run_exitfuncs()  # pyv registers none; a library it imports might
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: what the interpreter's own exit would report
+        code = code or 120
+    os._exit(code)

@@ -430,3 +430,23 @@ def test_a_refusal_after_the_buffers_went_round_stops_the_inflater(tmp_path: Pat
     with pytest.raises(ArchiveError, match="unsafe path"):
         unpacked(tmp_path, gzip.compress(tar_bytes(add), compresslevel=1), "a.tar.gz")
     assert not [t for t in threading.enumerate() if t.name == "pyv-inflate"]
+
+
+def test_header_checksums_unsigned_signed_and_wrong() -> None:
+    """The unsigned sum is checked through adler32 (modulo 65521); old tars' signed sum
+    is accepted too; anything else is a damaged header."""
+    from pyv.builds.archive import _check
+
+    block = bytearray(tar_bytes(lambda tar: entry(tar, "python/lib/é" * 8, b"x"))[:512])
+    block[0:8] = "ééé".encode() + b"\0\0"  # bytes over 127: the signed sum differs
+    block[148:156] = b"        "
+    unsigned = sum(block)
+    signed = sum(b - 256 if b > 127 else b for b in block)
+    assert unsigned != signed
+    for total in (unsigned, signed):
+        block[148:156] = b"%06o\0 " % total
+        _check(bytes(block))
+    for wrong in (unsigned + 1, unsigned - 1, unsigned + 255):
+        block[148:156] = b"%06o\0 " % wrong
+        with pytest.raises(ValueError, match="bad header checksum"):
+            _check(bytes(block))

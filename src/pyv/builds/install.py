@@ -313,15 +313,52 @@ def install_builds(
 
 
 def _each(function: Callable[[T], R], items: list[T], jobs: int) -> Iterator[R]:
-    """``function`` of each item, ``jobs`` at a time, in order. One item runs here:
-    ``pyv install 3.12`` does not pay the 4 ms that concurrent.futures takes to import."""
+    """``function`` of each item, ``jobs`` at a time, in order; an exception comes out
+    in its item's turn. One item runs here. Threads of its own, not concurrent.futures:
+    that imports logging, 10 ms before the first download of ``pyv install A B`` starts.
+
+    Left early (an error, Ctrl-C), it starts no more items and waits for those running."""
+    import threading
+
     if len(items) <= 1:
         yield from map(function, items)
         return
-    from concurrent.futures import ThreadPoolExecutor
+    results: list[tuple[bool, Any]] = [(False, None)] * len(items)
+    finished = [threading.Event() for _ in items]
+    handed = iter(range(len(items)))
+    guard = threading.Lock()
+    stopping = False
 
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(items)))) as pool:
-        yield from pool.map(function, items)
+    def work() -> None:
+        while True:
+            with guard:
+                index = None if stopping else next(handed, None)
+            if index is None:
+                return
+            try:
+                results[index] = (True, function(items[index]))
+            except BaseException as e:  # raised in the caller's thread, in its turn
+                results[index] = (False, e)
+            finished[index].set()
+
+    workers = [
+        threading.Thread(target=work, name=f"pyv-install-{n}", daemon=True)
+        for n in range(min(jobs, len(items)))
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        for index in range(len(items)):
+            finished[index].wait()
+            ok, value = results[index]
+            if not ok:
+                raise value
+            yield value
+    finally:
+        with guard:
+            stopping = True
+        for worker in workers:
+            worker.join()
 
 
 def checked_archive(path: str, sha256: str | None) -> str:

@@ -214,7 +214,7 @@ class Session:
             # An ASCII name as bytes: getaddrinfo encodes a str with the idna codec,
             # whose import (with stringprep and unicodedata) takes 4 ms.
             name: str | bytes = host.encode("ascii") if host.isascii() else host
-            sock = socket.create_connection((name, port), timeout=self.timeout)
+            sock = socket.create_connection((name, port), timeout=self.timeout)  # type: ignore[arg-type]
         except socket.timeout as e:
             raise ConnectTimeout(str(e) or "timed out") from e
         except OSError as e:
@@ -326,9 +326,9 @@ class _Wire:
         """What has arrived (waiting for something), into ``spare`` if given; b"" at the
         end of the connection."""
         if self.buffer:
-            data = bytes(self.buffer)
+            held = bytes(self.buffer)
             self.buffer.clear()
-            return data
+            return held
         if self.closed:
             return b""
         data = self.recv(spare)

@@ -1,0 +1,51 @@
+"""install._each: several installs at once, their results in order."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from pyv.builds.install import _each
+
+
+def test_results_come_in_order_with_at_most_jobs_at_once() -> None:
+    running = 0
+    most = 0
+    guard = threading.Lock()
+
+    def work(n: int) -> int:
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02 if n % 2 else 0.005)  # later items often finish first
+        with guard:
+            running -= 1
+        return n * 10
+
+    assert list(_each(work, list(range(7)), 3)) == [n * 10 for n in range(7)]
+    assert most == 3
+
+
+def test_an_error_comes_out_in_its_turn_and_no_new_item_starts() -> None:
+    started: list[int] = []
+
+    def work(n: int) -> int:
+        started.append(n)
+        if n == 1:
+            raise ValueError("item 1")
+        time.sleep(0.01)
+        return n
+
+    results = _each(work, list(range(20)), 2)
+    assert next(results) == 0
+    with pytest.raises(ValueError, match="item 1"):
+        next(results)
+    assert len(started) < 20  # left early: the rest never started
+    assert not [t for t in threading.enumerate() if t.name.startswith("pyv-install-")]
+
+
+def test_one_item_runs_in_the_calling_thread() -> None:
+    assert list(_each(lambda n: threading.current_thread().name, [1], 4)) == ["MainThread"]
