@@ -253,8 +253,7 @@ class _Inflating:
         self.gzip = gzip  # a binary stream with readinto
         self.full: queue.Queue[tuple[bytearray, int]] = queue.Queue()  # inflated, in order
         self.free: queue.Queue[bytearray | None] = queue.Queue()  # for the inflater to fill
-        for _ in range(self.AHEAD + 1):  # and the one the reader holds
-            self.free.put(bytearray(self.BLOCK))
+        self.made = 0  # buffers, made as they are first needed: AHEAD + 1 at most
         self.held: bytearray | None = None  # the buffer ``block`` is a view into
         self.block = memoryview(b"")
         self.ended = False
@@ -265,7 +264,7 @@ class _Inflating:
 
     def _inflate(self) -> None:
         try:
-            while (buffer := self.free.get()) is not None and not self.stopped:
+            while (buffer := self._buffer()) is not None and not self.stopped:
                 count = self.gzip.readinto(buffer)
                 self.full.put((buffer, count))
                 if not count:
@@ -273,6 +272,14 @@ class _Inflating:
         except BaseException as e:  # read() raises it in the reading thread
             self.error = e
             self.full.put((bytearray(), 0))
+
+    def _buffer(self) -> bytearray | None:
+        """A buffer to fill: a new one while fewer than AHEAD + 1 exist (one is the
+        reader's), else the next the reader gives back; None once closing."""
+        if self.made <= self.AHEAD and self.free.empty():
+            self.made += 1
+            return bytearray(self.BLOCK)
+        return self.free.get()
 
     def read(self, size: int) -> memoryview | bytes:
         """At most ``size`` bytes, fewer at the end of a block; b"" at the end."""

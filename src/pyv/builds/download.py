@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from pyv.builds import diskspace
 from pyv.errors import PyvError, printable, say
@@ -510,10 +510,10 @@ class _Transfer:
                         said = _too_large(self.name, limit, announced=total is not None)
                         raise TooLarge(f"{said}; nothing was installed")
                     f.write(chunk)
-                    digest.update(chunk)
-                    if self.growing:
+                    if self.growing:  # before the sha256: the bytes go on at once
                         f.flush()
                         self.grew(size)
+                    digest.update(chunk)
                     if split is not None:
                         split.moved(len(chunk))
                         if size >= split.first_end:
@@ -562,13 +562,35 @@ class _Transfer:
 
 def _hash_prefix(path: str, size: int) -> hashlib._Hash:
     """A sha256 that has seen the first ``size`` bytes of ``path`` (the part a resume keeps)."""
+    if not size:
+        return cast("hashlib._Hash", _Sha256())
     import hashlib
 
     digest = hashlib.sha256()
-    if size:
-        with open(path, "rb") as f:
-            remaining = size
-            while remaining and (chunk := f.read(min(CHUNK, remaining))):
-                digest.update(chunk)
-                remaining -= len(chunk)
+    with open(path, "rb") as f:
+        remaining = size
+        while remaining and (chunk := f.read(min(CHUNK, remaining))):
+            digest.update(chunk)
+            remaining -= len(chunk)
     return digest
+
+
+class _Sha256:
+    """A sha256 made when the first bytes come: importing hashlib loads OpenSSL (3.5 ms),
+    and a download's first bytes go to the unpacking thread before they are hashed."""
+
+    def __init__(self) -> None:
+        self.made: hashlib._Hash | None = None
+
+    def _real(self) -> hashlib._Hash:
+        if self.made is None:
+            import hashlib
+
+            self.made = hashlib.sha256()
+        return self.made
+
+    def update(self, data: bytes | memoryview) -> None:
+        self._real().update(data)
+
+    def hexdigest(self) -> str:
+        return self._real().hexdigest()
