@@ -23,7 +23,6 @@ let go; :func:`problems` reports the same things without changing anything
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 from pyv import atomic, registry, shims
@@ -202,6 +201,8 @@ def _clean_scratch(layout: Layout) -> list[str]:
         if os.path.basename(path).startswith(registry.REPLACED):
             registry.restore(layout, path)
         if os.path.isdir(path) and not os.path.islink(path):
+            import shutil  # 2 ms, for what a killed pyv left: not on every install
+
             shutil.rmtree(path, ignore_errors=True)
         else:
             try:

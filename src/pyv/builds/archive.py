@@ -53,6 +53,7 @@ CHUNK = 1 << 20
 _END = bytes(BLOCK)
 _FILE_TYPES = (b"0", b"\0", b"7")  # regular, old regular, contiguous (a regular file)
 _META_TYPES = (b"x", b"g", b"L", b"K")  # pax header, pax global header, GNU long name, link
+_KNOWN_TYPES = (*_FILE_TYPES, b"1", b"2", b"5")  # and hard link, symlink, folder
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 _CREATE |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _UTIME_FD = os.utime in os.supports_fd
@@ -364,7 +365,7 @@ class _Unpacker:
             if kind == b"\0" and shown.endswith("/"):  # an old-style folder
                 kind = b"5"
             name = _safe_name(shown)
-            if kind not in (*_FILE_TYPES, b"1", b"2", b"5"):
+            if kind not in _KNOWN_TYPES:
                 raise ArchiveError(f"unsafe member in archive (device, fifo or sparse): {name}")
             if not self.keep(name):
                 if kind in _FILE_TYPES:
@@ -437,7 +438,8 @@ class _Unpacker:
                     raise EOFError("unexpected end of data")
                 _write_all(fd, piece)
                 remaining -= len(piece)
-            self.skip(-size % BLOCK)  # the padding to the next block
+            if size % BLOCK:
+                self.read(BLOCK - size % BLOCK)  # the padding to the next block
             if 0 <= mtime < 1 << 34:
                 os.utime(fd if _UTIME_FD else path, (mtime, mtime))
         finally:
@@ -485,7 +487,10 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
 
 def _safe_name(name: str) -> str:
     """``name`` without empty or ``.`` parts; an error if it is absolute or climbs with ``..``."""
-    parts = [part for part in name.split("/") if part not in ("", ".")]
+    parts = name.split("/")
+    if "" not in parts and "." not in parts and ".." not in parts:
+        return name  # most names: nothing to drop
+    parts = [part for part in parts if part not in ("", ".")]
     if name.startswith("/") or ".." in parts or not parts:
         raise ArchiveError(f"unsafe path in archive: {name}")
     return "/".join(parts)
