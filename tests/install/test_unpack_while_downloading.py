@@ -221,3 +221,44 @@ def test_an_interpreter_that_cannot_answer_while_unpacking_is_asked_again(
     ran = log.read_text().splitlines()
     assert len(ran) == 2 and "/.raw/" in ran[0], ran
     assert "/.raw/" not in ran[1], ran  # the second time, from where it was moved up
+
+
+# -- a cached archive: unpacked while its sha256 is checked --------------------------------
+
+
+def test_a_cached_copy_replaced_by_another_archive_is_downloaded_again_not_installed(
+    builds: Builds, world: World, server: Server, capsys: Capture
+) -> None:
+    """A cached archive is unpacked as its sha256 is checked, so a copy that is a whole,
+    valid archive of something else unpacks completely first: it must still not be what
+    is installed."""
+    data = archive()
+    path = builds.add("3.12.3", data)
+    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
+    world.pyv("uninstall", "-y", "3.12.3", capsys=capsys)
+    cached = world.tmp / "cache" / "downloads" / hashlib.sha256(data).hexdigest() / NAME
+    other = build_archive("3.12.3", extra=lambda tar: member(tar, "python/lib/evil.txt", b"x"))
+    cached.write_bytes(other)
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    assert server.count(path) == 2  # downloaded again
+    prefix = world.root / "versions" / "3.12.3"
+    assert not (prefix / "lib" / "evil.txt").exists()
+    assert (prefix / "lib" / "payload.bin").read_bytes() == PAYLOAD
+    assert cached.read_bytes() == data
+    assert leftovers(world) == []
+
+
+def test_a_damaged_cached_copy_offline_installs_nothing(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    data = archive()
+    builds.add("3.12.3", data)
+    assert world.pyv("install", "3.12", capsys=capsys)[0] == 0
+    world.pyv("uninstall", "-y", "3.12.3", capsys=capsys)
+    cached = world.tmp / "cache" / "downloads" / hashlib.sha256(data).hexdigest() / NAME
+    damaged = bytearray(data)
+    damaged[len(damaged) // 2] ^= 0xFF
+    cached.write_bytes(bytes(damaged))
+    code, _, err = world.pyv("install", "--offline", "3.12", capsys=capsys)
+    assert code == 1 and "is not in the download cache" in err and err.count("\n") == 1, err
+    assert installed(world) == [] and leftovers(world) == []

@@ -54,6 +54,11 @@ class Handler(BaseHTTPRequestHandler):
                 piece = BODY[start : start + 70_000]
                 self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
             self.wfile.write(b"0\r\nTrailer: x\r\n\r\n")
+        elif self.path == "/big":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(BODY) * 12))
+            self.end_headers()
+            self.wfile.write(BODY * 12)
         else:
             self.send_response(200)
             self.send_header("Content-Length", str(len(BODY)))
@@ -249,7 +254,7 @@ def test_reused_pieces_are_views_into_one_buffer_and_make_the_body(
     base: tuple[str, list[tuple[str, dict[str, str]]]],
 ) -> None:
     session = transport.Session({}, timeout=5, tls=no_tls)
-    for path in ("/body", "/chunked"):
+    for path, body in (("/body", BODY), ("/chunked", BODY), ("/big", BODY * 12)):
         got = bytearray()
         buffers = set()
         with session.get(f"{base[0]}{path}") as response:
@@ -257,8 +262,9 @@ def test_reused_pieces_are_views_into_one_buffer_and_make_the_body(
                 got += piece  # used before the next piece overwrites it
                 if isinstance(piece, memoryview):
                     buffers.add(id(piece.obj))
-        assert bytes(got) == BODY, path
-        assert len(buffers) == 1, path
+        assert bytes(got) == body, path
+        # What came with the headers is a copy; 3 MB cannot all have come with them.
+        assert len(buffers) == 1 if path == "/big" else len(buffers) <= 1, path
 
 
 def test_connecting_to_an_ascii_host_does_not_load_the_idna_codec(

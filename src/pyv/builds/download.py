@@ -109,14 +109,21 @@ def fetch(
     """The verified archive for ``url`` in the cache, downloading it if needed; with
     ``unpack_in``, that folder must also have room to unpack it before the download starts.
 
-    With ``tap``, a download (not a file found in the cache) is handed to ``tap`` as it
-    starts, as a :class:`~pyv.builds.growing.Growing` to read while the bytes arrive;
-    its reader reaches the end only once the sha256 of the whole file has matched."""
+    With ``tap``, a download is handed to ``tap`` as it starts, as a
+    :class:`~pyv.builds.growing.Growing` to read while the bytes arrive, and so is a
+    file found in the cache while its sha256 is checked; either way its reader reaches
+    the end only once the sha256 of the whole file has matched."""
     sha256 = sha256.lower()
     filename = file_name(url)
     final = cache_path(cache, sha256, filename)
-    if os.path.isfile(final) and file_sha256(final) == sha256:
-        return final
+    if os.path.isfile(final):
+        if tap is None:
+            if file_sha256(final) == sha256:
+                return final
+        elif _cached(final, sha256, unpack_in, tap):
+            return final
+        else:
+            tap = None  # a damaged copy: unpacked from the file once it is downloaded again
     if offline:
         raise NotCached(f"{filename} is not in the download cache ({final}) and --offline is set")
     from pyv.lock import FileLock
@@ -154,6 +161,26 @@ def fetch(
             raise
         raise diskspace.ran_out(e, f"downloading {filename}", cache, transfer.total) from None
     return final
+
+
+def _cached(final: str, sha256: str, unpack_in: str | None, tap: Callable[[Growing], None]) -> bool:
+    """Hand the cached archive ``final`` to ``tap`` whole, and check its sha256 meanwhile
+    (20 ms for 26 MB, which the unpacking no longer waits for); as for a download, its
+    reader reaches the end only once the sha256 matched. False if it did not: the reader
+    is told to start over."""
+    from pyv.builds.growing import Growing
+
+    if unpack_in:  # as a download checks before its first byte
+        needs = diskspace.unpacked_size(final)
+        diskspace.check(os.path.basename(final), [("unpacking", unpack_in, needs)])
+    growing = Growing()
+    tap(growing)
+    growing.grew(final, os.path.getsize(final))
+    if file_sha256(final) == sha256:
+        growing.complete()
+        return True
+    growing.restart()
+    return False
 
 
 def _fill(transfer: _Transfer, sha256: str) -> None:

@@ -4,7 +4,8 @@
    (no lock held, so several downloads run at once). Meanwhile a thread of its own
    unpacks the bytes as they reach the disk, with the safe tar reader (no absolute
    paths, no ``..``, no links out, no devices), into a scratch folder of this process
-   on the same filesystem as versions/. A cached archive is unpacked from its file.
+   on the same filesystem as versions/. A cached archive is unpacked the same way
+   while its sha256 is checked again.
 2. Only once the sha256 of the whole download has matched: keep the archive's
    ``python/`` (or ``python/install/``) folder, rewrite python-build-standalone's
    ``/install`` placeholder to the real prefix, run the interpreter and check its

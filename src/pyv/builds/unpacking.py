@@ -2,8 +2,9 @@
 
 install.py hands :meth:`Unpacking.start` to download.fetch as its ``tap``: a thread of
 its own unpacks the download (a growing.Growing) into the install's scratch folder as
-the bytes reach the disk. A cached archive, or one whose first bytes turned out not to
-be its start (a resume that started over), is unpacked from its file instead.
+the bytes reach the disk, or a cached archive while its sha256 is checked. One whose
+first bytes turned out not to be its start (a resume that started over, a damaged
+cached copy) is unpacked from its file once it is whole and verified.
 
 Nothing here makes anything visible: the caller moves the folder into versions/ only
 after the download is verified and the interpreter checked. The interpreter itself
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
 
 class Unpacking:
     """The archive unpacked into the scratch folder ``staged`` as its download arrives,
-    by a thread of its own (``start`` is download.fetch's ``tap``), or from its file when
-    it was in the cache, or when what arrived first was not the file's start after all.
+    by a thread of its own (``start`` is download.fetch's ``tap``; a cached archive too,
+    while its sha256 is checked), or from its file when what arrived first was not the
+    file's start after all.
 
     A CPython's interpreter is started (its version probe) as soon as the download is
     verified and the files it needs to start are written, while the rest unpacks; if it
