@@ -114,6 +114,13 @@ def lock(
     return held()
 
 
+def repair(layout: Layout) -> None:
+    """Take the lock for its way in and out alone: restore what a crash left undone
+    (aliases, shims) where there is nothing else to change."""
+    with lock(layout):
+        pass
+
+
 def run(layout: Layout) -> Repairs:
     """Repair everything derived or left over (call under the lock)."""
     done = Repairs()

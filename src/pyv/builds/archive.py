@@ -103,6 +103,22 @@ def remove_tree(path: str) -> None:
         shutil.rmtree(path)
 
 
+def move_up(source: str, dest: str, raw: str) -> None:
+    """Make ``source`` (an unpacked archive's top folder, inside ``raw``) the contents of
+    ``dest``, and remove the rest of ``raw``. ``source`` first moves to a name none of
+    its entries has: an entry may be called ``.raw``."""
+    entries = os.listdir(source)
+    holding = ".top"
+    while holding in entries:
+        holding += "_"
+    held = os.path.join(dest, holding)
+    os.rename(source, held)
+    remove_tree(raw)
+    for entry in entries:
+        os.rename(os.path.join(held, entry), os.path.join(dest, entry))
+    os.rmdir(held)
+
+
 def _stays_in(base: str, name: str) -> bool:
     """Whether ``name`` (relative to ``base``) resolves inside ``base`` with ``base`` as
     its whole world: the links met on the way are followed, and a ``..`` above ``base``

@@ -12,11 +12,10 @@ Where the archive has no pip, ``ensurepip`` brings it (no network needed).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from typing import IO
 
-from pyv.builds.archive import ArchiveError, check_links, reading, unpack
+from pyv.builds.archive import ArchiveError, check_links, move_up, reading, unpack
 from pyv.errors import PyvError
 
 
@@ -34,12 +33,7 @@ def extract(archive: str, dest: str, implementation: str, source: IO[bytes] | No
     folder = os.path.join(raw, top)
     if not os.path.isdir(os.path.join(folder, "bin")):
         raise ArchiveError(f"{filename} has no {top}/bin: not a {implementation} release")
-    held = os.path.join(dest, ".top")
-    os.rename(folder, held)
-    shutil.rmtree(raw)
-    for entry in os.listdir(held):
-        os.rename(os.path.join(held, entry), os.path.join(dest, entry))
-    os.rmdir(held)
+    move_up(folder, dest, raw)
 
 
 def find_top(raw: str, filename: str) -> str:

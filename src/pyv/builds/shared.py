@@ -25,8 +25,8 @@ def installed_already(layout: Layout, name: str, *, force: bool) -> bool:
         return False
     from pyv import reconcile
 
-    with reconcile.lock(layout):
-        return True
+    reconcile.repair(layout)
+    return True
 
 
 class NotRunnable(ArchiveError):

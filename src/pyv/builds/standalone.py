@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from pyv.builds.archive import ArchiveError, check_links, reading, remove_tree, unpack
+from pyv.builds.archive import ArchiveError, check_links, move_up, reading, unpack
 
 # python-build-standalone keeps the interpreter in python/ (install_only archives) or in
 # python/install/ (full archives, whose python/build/ is the bulk and not needed to run).
@@ -50,7 +50,7 @@ def extract(
         raise ArchiveError(f"{filename} has no {top}/bin/python3: not a CPython build")
     if moving:
         moving(top)
-    _move_up(os.path.join(raw, top), dest, raw)
+    move_up(os.path.join(raw, top), dest, raw)
 
 
 def landmarks(name: str, link: str, seen: dict[str, set[str]]) -> str | None:
@@ -95,21 +95,6 @@ def _top(raw: str) -> str | None:
         if os.path.isdir(os.path.join(source, "bin")):
             return top
     return None
-
-
-def _move_up(source: str, dest: str, raw: str) -> None:
-    """Make ``source``'s entries ``dest``'s, and remove the rest of ``raw``. ``source``
-    first moves to a name none of its entries has: an entry may be called ``.raw``."""
-    entries = os.listdir(source)
-    holding = ".top"
-    while holding in entries:
-        holding += "_"
-    held = os.path.join(dest, holding)
-    os.rename(source, held)
-    remove_tree(raw)
-    for entry in entries:
-        os.rename(os.path.join(held, entry), os.path.join(dest, entry))
-    os.rmdir(held)
 
 
 def _wanted(name: str) -> bool:

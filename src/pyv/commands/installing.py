@@ -174,8 +174,7 @@ def install(
             chosen = selection.current(layout, os.environ)
             texts = [word for word, name in runner.resolve(layout, chosen) if name is None]
             if not texts:
-                with reconcile.lock(layout):  # as for a named version: repairs what a crash left
-                    pass
+                reconcile.repair(layout)  # as for a named version
                 tell(f"the selected versions are installed ({chosen.origin})")
                 return
         install_versions(
