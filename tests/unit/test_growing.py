@@ -74,6 +74,7 @@ def test_reads_wait_for_a_good_piece_while_the_download_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(growing, "READ_AT_LEAST", 1000)
+    monkeypatch.setattr(growing, "FIRST_READ", 100)
     path = tmp_path / "file.part"
     path.write_bytes(b"")
     stream = Growing()
@@ -84,14 +85,24 @@ def test_reads_wait_for_a_good_piece_while_the_download_goes_on(
     def read() -> None:
         sizes.append(stream.readinto(buffer))
 
+    # The first read goes on with FIRST_READ bytes: inflating starts with the first bytes.
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    write(path, stream, b"x" * 99, pieces=3)
+    time.sleep(0.1)
+    assert sizes == []  # 99 bytes: not enough even for the first read
+    write(path, stream, b"x", pieces=1)
+    thread.join(5)
+    assert sizes == [100]
+    # Later reads wait for READ_AT_LEAST.
     thread = threading.Thread(target=read, daemon=True)
     thread.start()
     write(path, stream, b"x" * 999, pieces=9)
     time.sleep(0.1)
-    assert sizes == []  # 999 bytes: not a piece yet
+    assert sizes == [100]  # 999 bytes: not a piece yet
     write(path, stream, b"x" * 500, pieces=1)
     thread.join(5)
-    assert sizes == [1499]
+    assert sizes == [100, 1499]
     stream.complete()
     assert stream.readinto(buffer) == 0  # the end, at once
 

@@ -27,6 +27,7 @@ import threading
 
 GROWING, COMPLETE, FAILED, RESTARTED = "growing", "complete", "failed", "restarted"
 READ_AT_LEAST = 1 << 20  # bytes a read waits for while the download goes on
+FIRST_READ = 1 << 16  # but the first read goes on with less: inflating starts at once
 _PREADV = hasattr(os, "preadv")  # reads straight into the caller's buffer (not on macOS 10)
 
 
@@ -111,12 +112,12 @@ class Growing(io.RawIOBase):
         return self._pos
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        """Read into ``buffer`` what has arrived, once that is READ_AT_LEAST bytes (or
-        fills ``buffer``, or is all there will be)."""
+        """Read into ``buffer`` what has arrived, once that is READ_AT_LEAST bytes
+        (FIRST_READ for the first read), or fills ``buffer``, or is all there will be."""
         view = memoryview(buffer).cast("B")
         # A good piece at a time: each wake-up of the reader's thread takes the GIL from
         # the threads that write files.
-        least = min(len(view), READ_AT_LEAST)
+        least = min(len(view), READ_AT_LEAST if self._pos else FIRST_READ)
         with self._changed:
             while self.state == GROWING and self._size - self._pos < least:
                 self._awaited = self._pos + least
