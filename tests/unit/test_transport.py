@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pyv.builds import transport
+from pyv.builds import download, transport
 
 BODY = bytes(range(256)) * 1000
 
@@ -118,6 +119,67 @@ def test_the_request_line_escapes_what_a_url_may_not_hold_and_keeps_escapes(
     assert body(session, f"{url}/body")[0] == 200
     session.get(f"{url}/a b/caf\u00e9/3.12.1%2B2026.tar.gz?x=1 2").close()
     assert seen[-1][0] == "/a%20b/caf%C3%A9/3.12.1%2B2026.tar.gz?x=1%202"
+
+
+PLAIN = [
+    "http://127.0.0.1:8080/trimmed/cpython-3.12.1%2B20260814-x86_64-unknown-linux-gnu.tar.gz",
+    "https://github.com/astral-sh/python-build-standalone/releases/download/20260814/x.tar.gz",
+    "https://release-assets.githubusercontent.com/a/b?sp=r&sv=2018-11-09&rscd=attachment%3B+f"
+    "ilename%3Dx.tar.gz&sig=abc%3D&jwt=e.y.z",
+    "http://Example.ORG",
+    "http://example.org:65535/",
+    "https://h/a?b?c",
+    "http://h/~user/(1)!$'*,:@=.tar.gz",
+]
+NOT_PLAIN = [
+    "http://h/a b",  # escaped on the request line
+    "http://h/caf\u00e9",
+    "http://h/a?",  # urllib.parse drops an empty query
+    "http://h/a#frag",
+    "http://h/a;params",
+    "http://[::1]:80/x",
+    "http://user:pw@h/x",
+    "http://h:0/x",
+    "http://h:080/x",
+    "http://h:65536/x",
+    "http://h:/x",
+    "HTTP://h/x",
+    "ftp://h/x",
+    "http:///x",
+    "http://h\t/x",
+]
+
+
+@pytest.mark.parametrize("url", PLAIN)
+def test_a_plain_url_is_read_as_urllib_parse_reads_it(url: str) -> None:
+    found = transport.plain(url)
+    assert found is not None and found == transport._split(url)
+    # As a redirect's absolute location, it is where urljoin leads too.
+    assert urllib.parse.urljoin("http://elsewhere/a/b", url) == url
+
+
+@pytest.mark.parametrize("url", NOT_PLAIN)
+def test_any_other_url_goes_to_urllib_parse(url: str) -> None:
+    assert transport.plain(url) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cpython-3.12.1%2B20260814.tar.gz",
+        "plain.tar.gz",
+        "%41%62%2b%2F",
+        "100%",
+        "a%2",
+        "a%zz%4",
+        "%e2%82%ac and %e2%82",  # a whole UTF-8 character, then a cut one
+        "%ff%fe",
+        "caf\u00e9%20x",  # not ASCII: urllib.parse itself
+        "%%41",
+    ],
+)
+def test_unquote_decodes_as_urllib_parse_does(text: str) -> None:
+    assert download.unquote(text) == urllib.parse.unquote(text)
 
 
 def test_a_url_that_is_not_http_is_refused() -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import urllib.parse
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -68,7 +67,9 @@ class Build(NamedTuple):
     @property
     def filename(self) -> str:
         """The archive's file name."""
-        return urllib.parse.unquote(self.url.rsplit("/", 1)[-1])
+        from pyv.builds.download import file_name
+
+        return file_name(self.url)
 
     @property
     def kind(self) -> str:
