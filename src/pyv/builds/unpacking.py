@@ -79,6 +79,9 @@ class Unpacking:
         extract(archive, self.staged, source, written=self._written, moving=self._moving)
 
     def _written(self, name: str, link: str) -> None:
+        if self.ready and name not in self.names:  # what most members are: nothing to decide
+            self.names.add(name)
+            return
         top = landmarks(name, link, self.seen)
         with self.guard:
             if name in self.names and self.probe is not None:
