@@ -48,8 +48,9 @@ def test_install_a_minor_takes_the_newest_patch(
     assert leftovers(world) == []
 
 
+@pytest.mark.parametrize("top", ["python", "python/install"])  # install_only, full
 def test_the_install_placeholder_becomes_the_real_prefix(
-    builds: Builds, world: World, capsys: Capture
+    builds: Builds, world: World, capsys: Capture, top: str
 ) -> None:
     makefile = "lib/python3.12/config-3.12-x86_64-linux-gnu/Makefile"
     deeper = "lib/python3.12/test/data/Makefile"  # test data, left as it is
@@ -57,12 +58,12 @@ def test_the_install_placeholder_becomes_the_real_prefix(
     def more(tar: tarfile.TarFile) -> None:
         flags = b"LDFLAGS= -L/install/lib -Wl,-rpath,/install/lib -L/tools/install/lib\n"
         member(
-            tar, f"python/{makefile}", b"prefix=\t\t/install\nCPPFLAGS=-I/install/include\n" + flags
+            tar, f"{top}/{makefile}", b"prefix=\t\t/install\nCPPFLAGS=-I/install/include\n" + flags
         )
-        member(tar, f"python/{deeper}", b"prefix=/install\n")
-        member(tar, "python/bin/python3.12-config", b"prefix_real=/install\n", 0o755)
+        member(tar, f"{top}/{deeper}", b"prefix=/install\n")
+        member(tar, f"{top}/bin/python3.12-config", b"prefix_real=/install\n", 0o755)
 
-    builds.add("3.12.3", build_archive("3.12.3", extra=more))
+    builds.add("3.12.3", build_archive("3.12.3", top=top, extra=more))
     world.pyv("install", "3.12.3", capsys=capsys)
     prefix = world.root / "versions" / "3.12.3"
     sysconfig = (prefix / "lib/python3.12/_sysconfigdata__linux_x86_64-linux-gnu.py").read_text()

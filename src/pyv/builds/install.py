@@ -109,6 +109,7 @@ def install(
                 phase=phase,
                 probe=unpacking.early_probe(),
                 minor=build.version.release[:2],
+                written=unpacking.installed(),
             )
         except NotRunnable:
             from pyv import platforms
@@ -163,12 +164,13 @@ def _finish_and_commit(
     phase: Callable[[str], None],
     probe: interpreter.Probe | None = None,
     minor: tuple[int, ...] = (),
+    written: list[str] | None = None,
 ) -> bool:
     """Make the unpacked ``staged`` work as ``name``, check it (``probe``: the
     interpreter started already; ``minor``: the Python minor a PyPy or GraalPy must
-    implement, if known), write its receipt, and move it into versions/ (under the
-    lock, which is all the lock covers); False if ``name`` is there and not to be
-    replaced."""
+    implement, if known; ``written``: the files unpacked, if known), write its receipt,
+    and move it into versions/ (under the lock, which is all the lock covers); False if
+    ``name`` is there and not to be replaced."""
     from pyv import interpreter, reconcile
 
     prefix = layout.version_dir(name)
@@ -178,7 +180,7 @@ def _finish_and_commit(
         # The interpreter starts while the files are fixed; it reads none of them.
         if probe is None:
             probe = interpreter.start_probe(python)
-        finish(staged, prefix)
+        finish(staged, prefix, written)
         try:
             found = probed(probe, archive)
         except NotRunnable:

@@ -121,6 +121,12 @@ class Unpacking:
             except subprocess.TimeoutExpired:
                 probe.process.kill()
 
+    def installed(self) -> list[str]:
+        """The files and links written, by their names in the installation folder (once
+        unpacked: the folder that moved up is known then)."""
+        top = self.top + "/"
+        return [name[len(top) :] for name in self.names if name.startswith(top)]
+
     def early_probe(self) -> interpreter.Probe | None:
         """The probe started while unpacking, if it ran the interpreter that was kept."""
         with self.guard:
