@@ -49,3 +49,30 @@ def test_an_error_comes_out_in_its_turn_and_no_new_item_starts() -> None:
 
 def test_one_item_runs_in_the_calling_thread() -> None:
     assert list(_each(lambda n: threading.current_thread().name, [1], 4)) == ["MainThread"]
+
+
+def test_threads_take_turns_every_millisecond_during_installs_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    from types import SimpleNamespace
+
+    from pyv.builds import install
+
+    seen: list[float] = []
+
+    def fake_install(layout: object, build: object, **kw: object) -> bool:
+        seen.append(sys.getswitchinterval())
+        return True
+
+    monkeypatch.setattr(install, "install", fake_install)
+    before = sys.getswitchinterval()
+    builds = [SimpleNamespace(name=n, from_source=False) for n in ("3.12.1", "3.11.7")]
+    code = install.install_builds(
+        object(),  # type: ignore[arg-type]
+        builds,  # type: ignore[arg-type]
+        environ={},
+        quiet=True,
+    )
+    assert code == 0 and seen == [0.001, 0.001]
+    assert sys.getswitchinterval() == before != 0.001

@@ -307,12 +307,27 @@ def install_builds(
         return None
 
     failed = 0
-    with shown:
+    with shown, _switching_often():
         for line, error in zip(lines, _each(one, list(enumerate(builds)), jobs)):
             if error:
                 failed = report(error)  # in its turn: the lines below wait for it
                 line.finish("")
     return failed
+
+
+@contextlib.contextmanager
+def _switching_often() -> Iterator[None]:
+    """Python threads take turns with the GIL every 1 ms instead of 5 meanwhile: the
+    inflater and the download wait less for it while the unpacker reads tar headers
+    (a 26 MB install: 230 ms instead of 238, medians of 40 runs side by side)."""
+    import sys
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _each(function: Callable[[T], R], items: list[T], jobs: int) -> Iterator[R]:
