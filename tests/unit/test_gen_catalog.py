@@ -234,6 +234,55 @@ def test_uvs_list_keeps_cpython_pypy_and_graalpy(tmp_path: Path) -> None:
     ]
 
 
+def test_each_platform_is_also_written_alone_and_stale_ones_go(tmp_path: Path) -> None:
+    def entry(os_: str, family: str, libc: str, level: str | None = None) -> dict[str, object]:
+        return {
+            "name": "cpython",
+            "os": os_,
+            "arch": {"family": family, "variant": level},
+            "libc": libc,
+            "url": "https://x/python-build-standalone/a",
+            "build": "20260814",
+        }
+
+    uv_list = {
+        "cpython-3.12.1-linux-x86_64-gnu": entry("linux", "x86_64", "gnu"),
+        "cpython-3.12.1-linux-x86_64_v3-gnu": entry("linux", "x86_64", "gnu", "v3"),
+        "cpython-3.12.1-darwin-aarch64-none": entry("darwin", "aarch64", "none"),
+    }
+    source, out = tmp_path / "download-metadata.json", tmp_path / "catalog.json"
+    source.write_text(json.dumps(uv_list))
+    (tmp_path / "platforms").mkdir()
+    (tmp_path / "platforms" / "linux-s390x-gnu.json").write_text("{}")  # from an older list
+    run = [sys.executable, str(SCRIPT), "--from", str(source), "--out", str(out)]
+    subprocess.run(run, capture_output=True, check=True)
+    alone = {p.name: json.loads(p.read_text()) for p in (tmp_path / "platforms").iterdir()}
+    assert sorted(alone) == ["darwin-aarch64-none.json", "linux-x86_64-gnu.json"]
+    assert list(alone["linux-x86_64-gnu.json"]["builds"]) == ["cpython-3.12.1-linux-x86_64-gnu"]
+    whole = json.loads(out.read_text())
+    assert {k: v for k, v in alone["darwin-aarch64-none.json"].items() if k != "builds"} == {
+        k: v for k, v in whole.items() if k != "builds"
+    }
+
+
+def test_the_shipped_platform_files_hold_what_the_whole_catalog_offers_each() -> None:
+    """Generated together: a command reading its platform's file alone gets exactly what
+    it would get from the whole (and every platform with builds has its file)."""
+    sys.path.insert(0, str(SCRIPT.parents[1] / "src"))
+    from pyv import platforms
+    from pyv.builds import catalog
+
+    data = SCRIPT.parents[1] / "src/pyv/data"
+    whole = json.loads((data / "catalog.json").read_text())["builds"]
+    everywhere, _ = catalog.parse_builds(whole)
+    names = {str(b.platform) for b in everywhere}
+    assert {p.stem for p in (data / "platforms").glob("*.json")} == names
+    for name in names:
+        platform = platforms.parse(name)
+        alone = json.loads((data / "platforms" / f"{name}.json").read_text())["builds"]
+        assert catalog.parse_builds(alone, platform) == catalog.parse_builds(whole, platform)
+
+
 def test_the_shipped_catalog_lists_pypy_and_graalpy() -> None:
     shipped = SCRIPT.parents[1] / "src/pyv/data/catalog.json"
     builds = json.loads(shipped.read_text())["builds"].values()
