@@ -59,6 +59,7 @@ _CREATE |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _UTIME_FD = os.utime in os.supports_fd
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _MAX_HOPS = 40  # symlinks followed to resolve one name, as Linux allows
+_SPARSE = "\0sparse"  # a key no pax record has: the member is a sparse file
 
 
 def unpack(
@@ -438,10 +439,10 @@ class _Unpacker:
         os.unlink(path)
 
     def file(self, name: str, size: int, mode: int, mtime: float) -> None:
-        path = self.parent(name)
-        mode = (mode & 0o755) | 0o600
-        if not mode & 0o100:
-            mode &= ~0o011
+        # A folder already made or checked: most files (names are normalised).
+        path = f"{self.root}/{name}" if name.rpartition("/")[0] in self.folders else ""
+        path = path or self.parent(name)
+        mode = (mode & 0o755) | 0o600 if mode & 0o100 else (mode & 0o644) | 0o600
         try:
             fd = os.open(path, _CREATE, mode)
         except FileExistsError:
@@ -497,9 +498,11 @@ class _Unpacker:
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    written = os.write(fd, data)  # all of it, almost always: no view made then
+    if written < len(data):
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def _safe_name(name: str) -> str:
@@ -545,7 +548,7 @@ def _member(header: bytes, overrides: dict[str, bytes]) -> tuple[str, int, int, 
         if prefix and header[257:263] == b"ustar\0":  # POSIX ustar; GNU uses these bytes
             name = prefix + b"/" + name
     link = overrides.get("linkpath", header[157:257].split(b"\0", 1)[0])
-    if any(key.startswith("GNU.sparse.") for key in overrides):
+    if _SPARSE in overrides:
         shown = name.decode("utf-8", "surrogateescape")
         raise ArchiveError(f"unsafe member in archive (device, fifo or sparse): {shown}")
     return (
@@ -583,5 +586,7 @@ def _pax_records(data: bytes) -> dict[str, bytes]:
             raise ValueError("bad pax header")
         key, _, value = record[:-1].partition(b"=")
         records[key.decode("utf-8", "surrogateescape")] = value
+        if key.startswith(b"GNU.sparse."):
+            records[_SPARSE] = b""
         pos += length
     return records
