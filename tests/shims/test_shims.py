@@ -612,3 +612,16 @@ def test_a_versioned_command_reaches_every_installed_minor(project: World) -> No
         assert done == (0, f"{expect} {command} \n", ""), command
         which = run([sys.executable, "-m", "pyv", "which", command], project.work, env)
         assert which[1] == f"{project.root / 'versions' / expect / 'bin' / command}\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("", "3.12", "/home/me/.pyv", "pyv root", "it's", "a=b%c+d@e:f,g"),
+        *("$HOME", "a\nb", "caf\u00e9", "_x-y.z/"),
+    ],
+)
+def test_the_shim_quotes_words_as_shlex_does(text: str) -> None:
+    import shlex
+
+    assert shims._sh_word(text) == shlex.quote(text)
