@@ -83,10 +83,13 @@ def inspect(executable: str) -> Interpreter:
 
 def start_probe(executable: str) -> Probe:
     """Start ``executable`` answering pyv's questions; ``read_probe`` takes the answer, so
-    the caller can work while the interpreter starts (installs fix files meanwhile)."""
+    the caller can work while the interpreter starts (installs fix files meanwhile).
+    It writes no bytecode (-B): an install runs it in a scratch folder still being
+    unpacked, where a .pyc would name a folder about to move, or take a later member's
+    name."""
     try:
         process = subprocess.Popen(
-            [executable, "-E", "-s", "-S", "-c", _PROBE],
+            [executable, "-E", "-s", "-S", "-B", "-c", _PROBE],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

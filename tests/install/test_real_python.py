@@ -61,6 +61,9 @@ def test_a_real_cpython_installs_and_knows_its_prefix(
     builds.add(version, data)
     assert world.pyv("install", version, capsys=capsys) == (0, "", f"installed {version}\n")
     prefix = world.root / "versions" / version
+    # The version check ran the interpreter from the scratch folder, and wrote nothing
+    # there: no .pyc naming a folder that is gone, none where a later member could go.
+    assert not list(prefix.rglob("*.pyc"))
     code = (
         "import sys, sysconfig, os\n"
         "print(sysconfig.get_config_var('prefix'))\n"
