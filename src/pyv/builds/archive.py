@@ -196,8 +196,6 @@ def _decompressor(archive: str, source: IO[bytes]) -> tuple[IO[bytes], Errors]:
         magic += more
     source.seek(0)
     if magic.startswith(b"\x1f\x8b"):
-        import zlib
-
         try:
             from isal import isal_zlib
         except ImportError:  # no wheel for this platform: the standard library's zlib
@@ -245,8 +243,6 @@ def _gzip_reader(isal_zlib: Any, source: IO[bytes]) -> Any:
     """ISA-L's gzip reader of ``source``, the C class under isal's IGzipFile: IGzipFile
     itself imports gzip and typing (3 ms, before the first byte is inflated), and its
     ``readinto`` copies."""
-    import io
-
     reader = getattr(isal_zlib, "_GzipReader", None)
     if reader is None:  # an isal without it: the public class
         from isal import igzip
@@ -422,15 +418,16 @@ class _Unpacker:
             remaining -= len(piece)
 
     def parent(self, name: str) -> str:
-        """The real path of ``name``'s folder, made if it is missing."""
-        folder, _, leaf = name.rpartition("/")
-        path = f"{self.root}/{folder}" if folder else self.root  # names are normalised
+        """The path of ``name``; its folder made, and checked to be a real one, the
+        first time (names are normalised)."""
+        folder = name.rpartition("/")[0]
         if folder not in self.folders:
+            path = f"{self.root}/{folder}" if folder else self.root
             if os.path.realpath(path) != path:  # a symlink on the way, or a way out
                 raise ArchiveError(f"unsafe path in archive (through a link): {name}")
             os.makedirs(path, exist_ok=True)
             self.folders.add(folder)
-        return f"{path}/{leaf}"
+        return f"{self.root}/{name}"
 
     def replaceable(self, name: str, path: str) -> None:
         """Make room for a later member of the same name: only a regular file gives way."""
@@ -439,9 +436,7 @@ class _Unpacker:
         os.unlink(path)
 
     def file(self, name: str, size: int, mode: int, mtime: float) -> None:
-        # A folder already made or checked: most files (names are normalised).
-        path = f"{self.root}/{name}" if name.rpartition("/")[0] in self.folders else ""
-        path = path or self.parent(name)
+        path = self.parent(name)
         mode = (mode & 0o755) | 0o600 if mode & 0o100 else (mode & 0o644) | 0o600
         try:
             fd = os.open(path, _CREATE, mode)

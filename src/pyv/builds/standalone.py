@@ -121,7 +121,7 @@ def with_prefix(data: bytes, prefix: str) -> bytes:
 def finish(staged: str, prefix: str, written: Iterable[str] | None = None) -> None:
     """Make an extracted build work at ``prefix``: placeholders, and a ``python`` command.
     ``written``: the names of the files unpacked, relative to ``staged``, if known (the
-    unpacking said them as it wrote them); else the folders are looked through."""
+    unpacking said them as it wrote them: 1 ms sooner); else the folders are read."""
     found = _placeholder_files(staged) if written is None else _placeholders_in(staged, written)
     for path in found:
         with open(path, "rb") as f:
@@ -138,42 +138,47 @@ def finish(staged: str, prefix: str, written: Iterable[str] | None = None) -> No
             os.symlink(target, os.path.join(bin_dir, alias))
 
 
+def _names_to_look_at(staged: str) -> Iterator[str]:
+    """The names, relative to ``staged``, of what is in bin/, and in lib/ down to two
+    folders below it (not the test suite's thousands of files)."""
+    lib = os.path.join(staged, "lib")
+    for folder, folders, files in os.walk(lib):
+        below = folder[len(staged) + 1 :].replace(os.sep, "/")
+        if below.count("/") == 2:
+            folders.clear()
+        yield from (f"{below}/{file}" for file in files)
+    bin_dir = os.path.join(staged, "bin")
+    if os.path.isdir(bin_dir):
+        yield from (f"bin/{file}" for file in os.listdir(bin_dir))
+
+
+def _placeholder_files(staged: str) -> Iterator[str]:
+    """The files in ``staged`` that carry the build's prefix (see _placeholders_in)."""
+    return _placeholders_in(staged, _names_to_look_at(staged))
+
+
+def _placeholders_in(staged: str, names: Iterable[str]) -> Iterator[str]:
+    """The paths of the files among ``names`` (relative to ``staged``) that carry the
+    build's prefix: sysconfig data, pkg-config files and Makefiles in lib/ down to
+    lib/python3.12/config-3.12-*/Makefile, and ``*-config`` scripts in bin/."""
+    for name in names:
+        folder, _, file = name.rpartition("/")
+        path = os.path.join(staged, name)
+        if folder == "lib" or (folder.startswith("lib/") and folder.count("/") <= 2):
+            if _carries_prefix(file) and os.path.isfile(path):
+                yield path
+        elif folder == "bin" and _config_script(path):
+            yield path
+
+
 def _carries_prefix(file: str) -> bool:
-    """Whether a file called ``file``, in lib/ or two folders below it, is one of those
-    that carry the build's prefix (lib/python3.12/config-3.12-*/Makefile is the deepest)."""
+    """Whether a file called ``file`` is one of those that carry the build's prefix."""
     return (
         (file.startswith("_sysconfigdata") and file.endswith(".py"))
         or file.startswith("_sysconfig_vars")
         or file.endswith(".pc")
         or file == "Makefile"
     )
-
-
-def _placeholder_files(staged: str) -> Iterator[str]:
-    lib = os.path.join(staged, "lib")
-    for folder, folders, files in os.walk(lib):
-        if folder[len(lib) :].count(os.sep) == 2:
-            folders.clear()  # nothing deeper: not the test suite's thousands of files
-        for file in files:
-            if _carries_prefix(file) and os.path.isfile(os.path.join(folder, file)):
-                yield os.path.join(folder, file)
-    bin_dir = os.path.join(staged, "bin")
-    if os.path.isdir(bin_dir):
-        for file in os.listdir(bin_dir):
-            if _config_script(os.path.join(bin_dir, file)):
-                yield os.path.join(bin_dir, file)
-
-
-def _placeholders_in(staged: str, written: Iterable[str]) -> Iterator[str]:
-    """What _placeholder_files finds, among the files ``written`` (1 ms sooner: no folder
-    is read)."""
-    for name in written:
-        folder, _, file = name.rpartition("/")
-        if folder == "lib" or (folder.startswith("lib/") and folder.count("/") <= 2):
-            if _carries_prefix(file) and os.path.isfile(os.path.join(staged, name)):
-                yield os.path.join(staged, name)
-        elif folder == "bin" and _config_script(os.path.join(staged, name)):
-            yield os.path.join(staged, name)
 
 
 def _config_script(path: str) -> bool:
