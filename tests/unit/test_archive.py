@@ -164,6 +164,30 @@ def test_nothing_is_written_through_a_link_even_one_that_stays_inside(tmp_path: 
     assert "through a link" in refused(tmp_path, through)
 
 
+def test_no_folder_is_made_under_a_link_however_deep_or_dangling(tmp_path: Path) -> None:
+    def under(target: str) -> Callable[[tarfile.TarFile], None]:
+        def members(tar: tarfile.TarFile) -> None:
+            entry(tar, "python/lib/alias", type=tarfile.SYMTYPE, linkname=target)
+            entry(tar, "python/lib/alias/deeper/still/x.py", b"x")
+
+        return members
+
+    for target in ("../../..", "nowhere"):
+        dest = tmp_path / target.replace(".", "d").replace("/", "_")
+        dest.mkdir()
+        assert "through a link" in refused(dest, under(target))
+        assert not (dest / "deeper").exists() and not (tmp_path / "deeper").exists()
+
+
+def test_a_file_in_the_way_of_a_folder_is_an_error_not_a_link(tmp_path: Path) -> None:
+    def in_the_way(tar: tarfile.TarFile) -> None:
+        entry(tar, "python/lib/x", b"a file")
+        entry(tar, "python/lib/x/y.py", b"y")
+
+    said = refused(tmp_path, in_the_way)
+    assert said == "archive.bin: cannot unpack python/lib/x/y.py: File exists"
+
+
 def test_a_link_that_leads_out_only_once_later_members_exist_is_caught(tmp_path: Path) -> None:
     # python/a/l -> m/../.. is python/ when it is made; once python/a/m -> . exists it
     # leads to python/.., out of the kept folder.

@@ -13,8 +13,8 @@ apart by their first bytes, not by the file name). The rules are those of tarfil
 - no absolute names, no ``..``, no devices, fifos or sparse files, anywhere in the
   archive (even in members that are not unpacked);
 - nothing is written through a symlink: a member's folder must be a real folder
-  inside the destination (``realpath`` says so), and files are created with
-  ``O_EXCL | O_NOFOLLOW``;
+  inside the destination (each folder is checked once, as it is made or first met),
+  and files are created with ``O_EXCL | O_NOFOLLOW``;
 - a symlink must not be absolute, and must resolve inside the kept folder once
   everything is unpacked (checked then, because later members can change where a
   relative link leads; until then nothing is written through a link anyway). The kept
@@ -422,12 +422,25 @@ class _Unpacker:
         first time (names are normalised)."""
         folder = name.rpartition("/")[0]
         if folder not in self.folders:
-            path = f"{self.root}/{folder}" if folder else self.root
-            if os.path.realpath(path) != path:  # a symlink on the way, or a way out
-                raise ArchiveError(f"unsafe path in archive (through a link): {name}")
-            os.makedirs(path, exist_ok=True)
-            self.folders.add(folder)
+            self._real_folder(folder, name)
         return f"{self.root}/{name}"
+
+    def _real_folder(self, folder: str, name: str) -> None:
+        """Make ``folder`` and the folders above it that are new, each checked to be a
+        real folder and not a link (for the member ``name``): one ``mkdir`` a new
+        folder, where ``realpath`` would look at every part of the path again."""
+        above = folder.rpartition("/")[0]
+        if above not in self.folders:
+            self._real_folder(above, name)
+        path = f"{self.root}/{folder}"
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            if os.path.islink(path):
+                raise ArchiveError(f"unsafe path in archive (through a link): {name}") from None
+            if not os.path.isdir(path):
+                raise  # a file in the way: "cannot unpack NAME: File exists"
+        self.folders.add(folder)
 
     def replaceable(self, name: str, path: str) -> None:
         """Make room for a later member of the same name: only a regular file gives way."""
