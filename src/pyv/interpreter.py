@@ -81,22 +81,40 @@ def inspect(executable: str) -> Interpreter:
     return read_probe(start_probe(executable))
 
 
-def start_probe(executable: str) -> Probe:
+def start_probe(executable: str, home: str | None = None) -> Probe:
     """Start ``executable`` answering pyv's questions; ``read_probe`` takes the answer, so
     the caller can work while the interpreter starts (installs fix files meanwhile).
+
     It writes no bytecode (-B): an install runs it in a scratch folder still being
     unpacked, where a .pyc would name a folder about to move, or take a later member's
-    name."""
+    name. Its script comes on stdin, not with -c, for which 3.13 reads one more module
+    to start (linecache). ``home``: the interpreter's prefix, given to it (PYTHONHOME,
+    and no other PYTHON* variable) instead of found from its os.py: an install starts
+    it before that file is unpacked."""
+    argv = [executable, "-E", "-s", "-S", "-B", "-"]
+    environ = None
+    if home is not None:
+        del argv[1]  # -E would ignore PYTHONHOME
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        environ["PYTHONHOME"] = home
     try:
         process = subprocess.Popen(
-            [executable, "-E", "-s", "-S", "-B", "-c", _PROBE],
-            stdin=subprocess.DEVNULL,
+            argv,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=environ,
         )
     except OSError as e:
         return Probe(executable, None, f"could not be run: {e.strerror or e}")
+    assert process.stdin is not None  # for mypy: a pipe was asked for
+    try:
+        process.stdin.write(_PROBE)  # a few hundred bytes: the pipe takes them at once
+        process.stdin.close()
+    except OSError:
+        pass  # it ended already: read_probe says how
+    process.stdin = None  # closed: communicate() must not flush it
     return Probe(executable, process, "")
 
 

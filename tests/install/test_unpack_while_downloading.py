@@ -159,23 +159,32 @@ def test_an_unsafe_member_is_refused_while_streaming_and_the_sha256_speaks_first
     assert leftovers(world) == []
 
 
-def probed_archive(log: Path, *, early_fails: bool = False) -> bytes:
-    """An archive whose bin/python3 notes where it ran from in ``log`` (failing when it
-    runs from the unpacking folder, with ``early_fails``): its landmarks (python3, os.py,
-    encodings) come first, then PAYLOAD, then thousands of small files, whose unpacking
-    goes on long after the download is verified."""
+def probed_archive(log: Path, *, early_fails: bool = False, os_py: str = "first") -> bytes:
+    """An archive whose bin/python3 notes where it ran from, and the home it was given, in
+    ``log`` (failing when it runs from the unpacking folder, with ``early_fails``): the
+    files it starts from (python3, the encodings) come first, then PAYLOAD, then
+    thousands of small files, whose unpacking goes on long after the download is
+    verified. ``os_py``: where os.py comes ("first", "last", or "never")."""
     fail = 'case "$0" in */.raw/*) exit 3;; esac\n' if early_fails else ""
-    note = f'#!/bin/sh\necho "$0" >> "{log}"\n{fail}'.encode()
+    many = '$(ls "$(dirname "$0")/../lib/python3.12/many" 2>/dev/null | wc -l)'
+    note = f'#!/bin/sh\necho "$0|${{PYTHONHOME-(found)}}|{many}" >> "{log}"\n{fail}'.encode()
     script = fake_python("3.12.3").replace(b"#!/bin/sh\n", note)
+    lib = "python/lib/python3.12"
 
     def add(tar: tarfile.TarFile) -> None:
         member(tar, "python/bin/python3", script, 0o755)
-        member(tar, "python/lib/python3.12/os.py", b"# os\n")
-        member(tar, "python/lib/python3.12/encodings/__init__.py", b"# encodings\n")
-        member(tar, "python/lib/python3.12/_sysconfigdata__linux.py", b"prefix = '/install'\n")
+        if os_py == "first":
+            member(tar, f"{lib}/os.py", b"# os\n")
+        for module in ("abc", "codecs", "io"):  # what 3.8 to 3.10 need to start
+            member(tar, f"{lib}/{module}.py", b"# start\n")
+        for module in ("__init__", "aliases", "latin_1", "utf_8"):
+            member(tar, f"{lib}/encodings/{module}.py", b"# encodings\n")
+        member(tar, f"{lib}/_sysconfigdata__linux.py", b"prefix = '/install'\n")
         with_payload(tar)
         for n in range(3000):
-            member(tar, f"python/lib/python3.12/many/{n}.py", os.urandom(64))
+            member(tar, f"{lib}/many/{n}.py", os.urandom(64))
+        if os_py == "last":
+            member(tar, f"{lib}/os.py", b"# os\n")
 
     return tar_gz(add)
 
@@ -212,7 +221,33 @@ def test_the_interpreter_runs_while_the_rest_unpacks(
     builds.add("3.12.3", probed_archive(log))
     assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
     ran = log.read_text().splitlines()
-    assert len(ran) == 1 and ran[0].endswith("/.raw/python/bin/python3"), ran
+    assert len(ran) == 1, ran
+    executable, home, _ = ran[0].split("|")
+    assert executable.endswith("/.raw/python/bin/python3"), ran
+    assert home == executable[: -len("/bin/python3")]  # given: it need not find os.py
+
+
+def test_the_interpreter_starts_before_the_file_it_finds_its_home_by(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    log = world.tmp / "ran-from"
+    builds.add("3.12.3", probed_archive(log, os_py="last"))
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    ran = log.read_text().splitlines()
+    assert len(ran) == 1 and "/.raw/" in ran[0], ran
+    assert int(ran[0].split("|")[2]) < 3000  # it ran before the small files were all in
+
+
+def test_without_os_py_the_interpreter_is_asked_again_finding_its_own_home(
+    builds: Builds, world: World, capsys: Capture
+) -> None:
+    # Given its home, the early run cannot tell that the interpreter would not find it.
+    log = world.tmp / "ran-from"
+    builds.add("3.12.3", probed_archive(log, os_py="never"))
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    ran = log.read_text().splitlines()
+    assert len(ran) == 2 and "/.raw/" in ran[0], ran
+    assert ran[1].split("|")[1] == "(found)" and "/.raw/" not in ran[1], ran
 
 
 def test_an_interpreter_that_cannot_answer_while_unpacking_is_asked_again(

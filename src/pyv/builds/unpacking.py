@@ -19,7 +19,7 @@ import threading
 from typing import IO, cast
 
 from pyv.builds import diskspace
-from pyv.builds.standalone import extract, landmarks
+from pyv.builds.standalone import extract, finds_its_home, landmarks
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,8 +104,8 @@ class Unpacking:
         if self.probe is None and self.verified and self.ready and not restarted and not moved:
             from pyv import interpreter  # the install imported it once the download was in
 
-            python = os.path.join(self.staged, ".raw", self.ready, "bin", "python3")
-            self.probe = interpreter.start_probe(python)
+            home = os.path.join(self.staged, ".raw", self.ready)
+            self.probe = interpreter.start_probe(os.path.join(home, "bin", "python3"), home)
             self.probed = self.ready
 
     def _moving(self, top: str) -> None:
@@ -132,7 +132,14 @@ class Unpacking:
         with self.guard:
             if self.probe is None or self.stale or self.probed != self.top:
                 return None
-            return self.probe
+            probe = self.probe
+            # It was given its home: whether the interpreter finds it alone, it cannot say.
+            if finds_its_home(self.top, self.names):
+                return probe
+            self.probe = None
+        if probe.process is not None:
+            probe.process.communicate()  # it ended before its folder moved up
+        return None
 
     def finish(self, archive: str) -> None:
         """Wait for the unpacking of the verified ``archive`` to end (or unpack it here)."""
