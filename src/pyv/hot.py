@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sys
 
-from pyv import runner, selection
 from pyv.errors import CommandNotFound, PyvError, VersionNotInstalled, report
 from pyv.paths import Layout, from_environ
 
@@ -24,11 +23,16 @@ if TYPE_CHECKING:
 
     Environ = Mapping[str, str]
 
+# runner and selection are imported by the commands that use them: ``install`` needs
+# neither, and its download starts once the catalog is read.
+
 
 def version_name(layout: Layout, environ: Environ, *, force: bool = False) -> int:
     """Print the selected installations, ``:``-separated; as pyenv does, a missing one
     is reported and the rest are still printed (and the status is 1). ``force``: a
     missing one is printed as it is written, without a word (pyenv's ``-f``)."""
+    from pyv import runner, selection
+
     chosen = selection.current(layout, environ)
     status = 0
     found = []
@@ -46,6 +50,8 @@ def version_name(layout: Layout, environ: Environ, *, force: bool = False) -> in
 
 def version_origin(layout: Layout, environ: Environ) -> int:
     """Print where the selection comes from: a file, or the environment variable."""
+    from pyv import selection
+
     print(selection.current(layout, environ).origin_path)
     return 0
 
@@ -53,6 +59,8 @@ def version_origin(layout: Layout, environ: Environ) -> int:
 def version(layout: Layout, environ: Environ, *, bare: bool = False) -> int:
     """Print each selected installation with its origin (``bare``: the name alone);
     report the missing ones."""
+    from pyv import runner, selection
+
     chosen = selection.current(layout, environ)
     status = 0
     found = []
@@ -69,6 +77,8 @@ def version(layout: Layout, environ: Environ, *, bare: bool = False) -> int:
 def which(layout: Layout, environ: Environ, command: str, *, advice: bool = True) -> int:
     """Print the full path of ``command`` in the selected versions (``advice`` False: a
     failure does not list the versions that have it, pyenv's ``--skip-advice``)."""
+    from pyv import runner, selection
+
     try:
         path, _ = runner.which(layout, selection.current(layout, environ), command, environ)
     except CommandNotFound as e:
@@ -81,6 +91,8 @@ def which(layout: Layout, environ: Environ, command: str, *, advice: bool = True
 
 def prefix(layout: Layout, environ: Environ, request: str | None = None) -> int:
     """Print the prefix of the selected versions (or of ``request``), ``:``-separated."""
+    from pyv import runner, selection
+
     if request is None:
         names = runner.names(layout, selection.current(layout, environ))
     else:
@@ -100,6 +112,8 @@ def root(layout: Layout, environ: Environ) -> int:
 
 def exec_(layout: Layout, environ: Environ, argv: list[str]) -> int:
     """Run ``argv`` with the selected version (this process is replaced)."""
+    from pyv import runner, selection
+
     sys.stdout.flush()
     runner.execute(layout, selection.current(layout, environ), argv, environ)
 

@@ -27,14 +27,15 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, TypeVar, cast
 
 from pyv.builds import diskspace
 from pyv.errors import PyvError, printable, say
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing takes 3.5 ms to import, before the download could start
     import hashlib
     import ssl
+    from typing import TypeVar
 
     from pyv.builds.growing import Growing
     from pyv.builds.pieces import Pieces
@@ -278,7 +279,8 @@ def get(url: str, environ: Mapping[str, str], *, what: str) -> bytes:
     return _with_retries(url, environ, attempt, what=what)
 
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    T = TypeVar("T")
 
 
 def _with_retries(
@@ -616,7 +618,7 @@ class _Transfer:
 def _hash_prefix(path: str, size: int) -> hashlib._Hash:
     """A sha256 that has seen the first ``size`` bytes of ``path`` (the part a resume keeps)."""
     if not size:
-        return cast("hashlib._Hash", _Sha256())
+        return _Sha256()  # type: ignore[return-value]
     import hashlib
 
     digest = hashlib.sha256()

@@ -137,16 +137,20 @@ def requested(
     from pyv import platforms
     from pyv.builds import catalog
 
-    here = catalog.available(layout, environ, offline=offline)
+    platform = platforms.current(dict(environ))
+    found = catalog.load(layout, environ, platform, offline=offline)
+    if not from_source:
+        plain = catalog.plain_choice(found, platform, texts)
+        if plain is not None:  # 3.12.1, 3.12: chosen without packaging (6 ms sooner)
+            return list(plain)
+    here = catalog.Available(catalog.for_platform(found, platform), found.unusable)
 
     def sources() -> list[Release]:
         from pyv.builds import source
 
         return source.releases(environ.get(source.SOURCES_VAR) or None)
 
-    return choose(
-        here, texts, str(platforms.current(dict(environ))), sources=sources, from_source=from_source
-    )
+    return choose(here, texts, str(platform), sources=sources, from_source=from_source)
 
 
 def source_only(
