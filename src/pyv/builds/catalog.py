@@ -87,6 +87,13 @@ class Build(_Build):
         return _version(self.text)
 
     @property
+    def minor(self) -> tuple[int, ...]:
+        """The Python minor, (3, 12), read from ``text`` (without packaging: an install
+        asks for it once the download is unpacked, and waits for the answer)."""
+        plain = _plain_release(self.text.rstrip("abcr0123456789").rstrip("."))
+        return plain[:2] if plain else self.version.release[:2]
+
+    @property
     def from_source(self) -> bool:
         """False: a prebuilt archive (a source.SourceBuild is what pyv compiles)."""
         return False

@@ -92,8 +92,9 @@ def install(
             unpack_in=layout.root,
             tap=unpacking.start,
         )
-        # While the download's tail unpacks: what the probe and the commit need.
-        from pyv import interpreter, reconcile  # noqa: F401
+        # While the download's tail unpacks: what the probe and the commit need (the
+        # aliases made after it compare versions: request brings packaging).
+        from pyv import interpreter, reconcile, request  # noqa: F401
 
         if not force and build.name in registry.names(layout):
             return False  # another pyv installed it while this one waited for the download
@@ -110,7 +111,7 @@ def install(
                 force=force,
                 phase=phase,
                 probe=unpacking.early_probe(),
-                minor=build.version.release[:2],
+                minor=build.minor,
                 written=unpacking.installed(),
             )
         except NotRunnable:
