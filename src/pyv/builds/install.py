@@ -273,9 +273,8 @@ def install_builds(
     shown = display.Display(quiet=quiet)
     lines = [shown.line(b.name, steps=b.from_source) for b in builds]
 
-    def one(numbered: tuple[int, Build | SourceBuild]) -> PyvError | None:
-        position, build = numbered
-        line = lines[position]
+    def one(position: int, line: display.Line) -> PyvError | None:
+        build = builds[position]
         line.start()
         try:
             if build.from_source:
@@ -311,11 +310,30 @@ def install_builds(
 
     failed = 0
     with shown, _switching_often():
-        for line, error in zip(lines, _each(one, list(enumerate(builds)), jobs)):
+        for line, error in zip(lines, _installing(one, lines, builds, jobs, shown.live)):
             if error:
                 failed = report(error)  # in its turn: the lines below wait for it
                 line.finish("")
     return failed
+
+
+def _installing(
+    one: Callable[[int, display.Line], PyvError | None],
+    lines: list[display.Line],
+    builds: Sequence[Build | SourceBuild],
+    jobs: int,
+    live: bool,
+) -> Iterator[PyvError | None]:
+    """``one(index, line)`` of each build, ``jobs`` at a time, in order: several prebuilt
+    installs in processes of their own where that can be (builds.workers: four on 2
+    cores, 0.72 s in threads, 0.65 s so), else in threads. A source build compiles
+    alone, its make using the cores: threads do."""
+    from pyv.builds import workers
+
+    prebuilt = not any(b.from_source for b in builds)
+    if len(builds) > 1 and jobs > 1 and prebuilt and workers.available():
+        return workers.each(one, lines, jobs, live=live)
+    return _each(lambda index: one(index, lines[index]), list(range(len(builds))), jobs)
 
 
 @contextlib.contextmanager
