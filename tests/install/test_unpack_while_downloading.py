@@ -189,6 +189,14 @@ def probed_archive(log: Path, *, early_fails: bool = False, os_py: str = "first"
     return tar_gz(add)
 
 
+def probe_runs(builds: Builds, world: World, capsys: Capture, **archive: str | bool) -> list[str]:
+    """Install probed_archive(**archive) as 3.12; the runs of its interpreter, in order."""
+    log = world.tmp / "ran-from"
+    builds.add("3.12.3", probed_archive(log, **archive))  # type: ignore[arg-type]
+    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
+    return log.read_text().splitlines()
+
+
 def test_the_interpreter_does_not_run_before_the_download_is_verified(
     builds: Builds, world: World, server: Server
 ) -> None:
@@ -217,10 +225,7 @@ def test_the_interpreter_does_not_run_before_the_download_is_verified(
 def test_the_interpreter_runs_while_the_rest_unpacks(
     builds: Builds, world: World, capsys: Capture
 ) -> None:
-    log = world.tmp / "ran-from"
-    builds.add("3.12.3", probed_archive(log))
-    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
-    ran = log.read_text().splitlines()
+    ran = probe_runs(builds, world, capsys)
     assert len(ran) == 1, ran
     executable, home, _ = ran[0].split("|")
     assert executable.endswith("/.raw/python/bin/python3"), ran
@@ -230,10 +235,7 @@ def test_the_interpreter_runs_while_the_rest_unpacks(
 def test_the_interpreter_starts_before_the_file_it_finds_its_home_by(
     builds: Builds, world: World, capsys: Capture
 ) -> None:
-    log = world.tmp / "ran-from"
-    builds.add("3.12.3", probed_archive(log, os_py="last"))
-    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
-    ran = log.read_text().splitlines()
+    ran = probe_runs(builds, world, capsys, os_py="last")
     assert len(ran) == 1 and "/.raw/" in ran[0], ran
     assert int(ran[0].split("|")[2]) < 3000  # it ran before the small files were all in
 
@@ -242,10 +244,7 @@ def test_without_os_py_the_interpreter_is_asked_again_finding_its_own_home(
     builds: Builds, world: World, capsys: Capture
 ) -> None:
     # Given its home, the early run cannot tell that the interpreter would not find it.
-    log = world.tmp / "ran-from"
-    builds.add("3.12.3", probed_archive(log, os_py="never"))
-    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
-    ran = log.read_text().splitlines()
+    ran = probe_runs(builds, world, capsys, os_py="never")
     assert len(ran) == 2 and "/.raw/" in ran[0], ran
     assert ran[1].split("|")[1] == "(found)" and "/.raw/" not in ran[1], ran
 
@@ -253,10 +252,7 @@ def test_without_os_py_the_interpreter_is_asked_again_finding_its_own_home(
 def test_an_interpreter_that_cannot_answer_while_unpacking_is_asked_again(
     builds: Builds, world: World, capsys: Capture
 ) -> None:
-    log = world.tmp / "ran-from"
-    builds.add("3.12.3", probed_archive(log, early_fails=True))
-    assert world.pyv("install", "3.12", capsys=capsys) == (0, "", "installed 3.12.3\n")
-    ran = log.read_text().splitlines()
+    ran = probe_runs(builds, world, capsys, early_fails=True)
     assert len(ran) == 2 and "/.raw/" in ran[0], ran
     assert "/.raw/" not in ran[1], ran  # the second time, from where it was moved up
 
