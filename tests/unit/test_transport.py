@@ -344,3 +344,30 @@ def test_connecting_to_an_ascii_host_does_not_load_the_idna_codec(
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "False\n"
+
+
+def test_sent_is_called_once_the_request_is_out_before_the_answer_comes() -> None:
+    # The server answers only once it has been told the request was sent (or after 5 s):
+    # a download's reader starts in that moment, while the server is still answering.
+    told = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    waited: list[bool] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(4096)
+            waited.append(told.wait(timeout=5))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    session = transport.Session({}, timeout=10, tls=no_tls)
+    with session.get(f"http://127.0.0.1:{port}/x", sent=told.set) as response:
+        assert b"".join(bytes(c) for c in response.iter_raw()) == b"ok"
+    server.join()
+    listener.close()
+    assert waited == [True]

@@ -142,10 +142,17 @@ class Session:
         self.proxies = _proxies(environ)
         self.tls = tls  # the caller caches its contexts (download._tls_context)
 
-    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
-        """The response to GET ``url``, after any redirects; close it when done."""
+    def get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        sent: Callable[[], None] | None = None,
+    ) -> Response:
+        """The response to GET ``url``, after any redirects; close it when done. ``sent``
+        is called as each request has gone out, before its answer is waited for."""
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._request(url, headers or {})
+            response = self._request(url, headers or {}, sent)
             location = response.headers.get("location")
             if response.status_code not in REDIRECTS or not location:
                 return response
@@ -175,7 +182,9 @@ class Session:
             return None
         return proxy if "://" in proxy else f"http://{proxy}"
 
-    def _request(self, url: str, headers: Mapping[str, str]) -> Response:
+    def _request(
+        self, url: str, headers: Mapping[str, str], sent: Callable[[], None] | None = None
+    ) -> Response:
         scheme, host, port, target = plain(url) or _split(url)
         authority = _authority(host, port, scheme)
         extra: dict[str, str] = {}
@@ -203,6 +212,8 @@ class Session:
         lines += [f"User-Agent: pyv/{__version__}", "Accept: */*", "Connection: close"]
         lines += [f"{k}: {v}" for k, v in {**extra, **headers}.items()]
         wire.send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        if sent is not None:
+            sent()
         return wire.response(url)
 
     def _connect(self, host: str, port: int) -> _Wire:
