@@ -44,7 +44,8 @@ def test_each_install_runs_in_one_of_jobs_processes_of_its_own(
     assert install_all(monkeypatch, fake) == 0
     pids = dict(line.split() for line in said.read_text().splitlines())
     assert sorted(pids) == sorted(VERSIONS)
-    assert len(set(pids.values())) == 2 and str(os.getpid()) not in pids.values()
+    # At most jobs of them (one may take them all, when the other starts late).
+    assert len(set(pids.values())) <= 2 and str(os.getpid()) not in pids.values()
 
 
 def test_errors_are_said_in_turn_and_the_other_versions_install(
