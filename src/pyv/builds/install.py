@@ -326,7 +326,7 @@ def _installing(
 ) -> Iterator[PyvError | None]:
     """``one(index, line)`` of each build, ``jobs`` at a time, in order: several prebuilt
     installs in processes of their own where that can be (builds.workers: four on 2
-    cores, 0.72 s in threads, 0.65 s so), else in threads. A source build compiles
+    cores, 706 ms in threads, 624 ms so), else in threads. A source build compiles
     alone, its make using the cores: threads do."""
     from pyv.builds import workers
 

@@ -3,8 +3,8 @@
 An install is a pipeline of threads (download, inflater, unpacker) that keeps about a
 core and a half busy. Two installs in one process share one GIL: their unpackers take
 turns with it at every file they write, and each turn is a thread switch. In processes
-of their own they do not (``pyv install`` of four versions on 2 cores: 0.76 s in
-threads, 0.71 s in processes, 20 alternating runs each).
+of their own they do not (``pyv install`` of four versions on 2 cores: 706 ms in
+threads, 624 ms in processes, medians of 30 alternating runs).
 
 The processes are forked before any thread starts, and each takes versions to install
 from the command's process, one at a time, as threads did. They draw nothing: what an
