@@ -71,7 +71,13 @@ def _same_device(a: str, b: str) -> bool:
 
 
 def symlink(target: str, path: str) -> None:
-    """Make ``path`` a link to ``target``, replacing whatever it was, atomically."""
+    """Make ``path`` a link to ``target``, replacing whatever it was, atomically: a new
+    name in one call, atomic by itself; else a link made aside, renamed over it."""
+    try:
+        os.symlink(target, path)
+        return
+    except FileExistsError:
+        pass
     tmp = temp_path(path)
     _remove(tmp)
     try:

@@ -145,14 +145,7 @@ def rehash(layout: Layout, bin_dirs: list[str]) -> tuple[set[str], set[str]]:
             continue  # not a shim anyone made: left alone
         os.unlink(path)
     for command in sorted(wanted - ours):
-        path = os.path.join(layout.shims, command)
-        if command in others:
-            atomic.symlink(SHIM_FILE, path)  # something else by that name: replaced whole
-        else:
-            try:
-                os.symlink(SHIM_FILE, path)  # a new name: one call, atomic by itself
-            except FileExistsError:
-                atomic.symlink(SHIM_FILE, path)
+        atomic.symlink(SHIM_FILE, os.path.join(layout.shims, command))
     if not wanted and os.path.lexists(shim):
         os.unlink(shim)
     return wanted - ours, (ours | others) - wanted

@@ -90,8 +90,8 @@ class Build(_Build):
     def minor(self) -> tuple[int, ...]:
         """The Python minor, (3, 12), read from ``text`` (without packaging: an install
         asks for it once the download is unpacked, and waits for the answer)."""
-        plain = _plain_release(self.text.rstrip("abcr0123456789").rstrip("."))
-        return plain[:2] if plain else self.version.release[:2]
+        plain = _plain_release(".".join(self.text.split(".")[:2]))
+        return plain or self.version.release[:2]
 
     @property
     def from_source(self) -> bool:
@@ -148,8 +148,8 @@ _VERSIONS: dict[str, Version] = {}
 
 
 def _version(text: str) -> Version:
-    """The Version of a build's ``text`` (made once: sorting the catalog asks for each
-    build's many times)."""
+    """The Version of ``text``, a build's version (made once: sorting the catalog asks
+    for each build's many times); an InvalidVersion (a ValueError) if it is none."""
     found = _VERSIONS.get(text)
     if found is None:
         from packaging.version import Version
@@ -223,14 +223,14 @@ def parse_builds(data: dict[str, Any], platform: Platform | None = None) -> tupl
             pre = entry.get("prerelease") or ""
             text = _plain_version(major, minor, patch, pre)
             if text is None:  # anything else, as packaging reads it
-                text = str(_parsed_version(f"{major}.{minor}.{patch}{pre}"))
+                text = str(_version(f"{major}.{minor}.{patch}{pre}"))
             variant = _VARIANTS[entry.get("variant")]
             name = f"{text}{variant}"
             if implementation != "cpython":  # pyenv's names: pypy3.10-7.3.17, graalpy-25.0.1
                 own = _text(entry.get("build"))
                 plain = _plain_release(own)
                 if plain is None:  # anything else, as packaging reads it
-                    version = _parsed_version(own)
+                    version = _version(own)
                     plain = () if version.local else version.release
                 own = ".".join(str(n) for n in plain)
                 if len(plain) != 3 or variant:
@@ -252,12 +252,6 @@ def parse_builds(data: dict[str, Any], platform: Platform | None = None) -> tupl
         except (KeyError, TypeError, AttributeError, ValueError):  # InvalidVersion too
             unusable += 1  # not offered at all; counted, for "no build of Python X"
     return builds, unusable
-
-
-def _parsed_version(text: str) -> Version:
-    from packaging.version import Version
-
-    return Version(text)
 
 
 def _text(value: object) -> str:

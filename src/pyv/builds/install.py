@@ -328,11 +328,11 @@ def _installing(
     installs in processes of their own where that can be (builds.workers: four on 2
     cores, 706 ms in threads, 624 ms so), else in threads. A source build compiles
     alone, its make using the cores: threads do."""
-    from pyv.builds import workers
+    if len(builds) > 1 and jobs > 1 and not any(b.from_source for b in builds):
+        from pyv.builds import workers
 
-    prebuilt = not any(b.from_source for b in builds)
-    if len(builds) > 1 and jobs > 1 and prebuilt and workers.available():
-        return workers.each(one, lines, jobs, live=live)
+        if workers.available():
+            return workers.each(one, lines, jobs, live=live)
     return _each(lambda index: one(index, lines[index]), list(range(len(builds))), jobs)
 
 

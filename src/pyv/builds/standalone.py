@@ -83,11 +83,19 @@ def landmarks(name: str, link: str, seen: dict[str, set[str]]) -> str | None:
         found.add("link:" + link)  # the interpreter it names must be written too
     found.add(rest)
     wants = {"bin/python3"} | {f"bin/{n[5:]}" for n in found if n.startswith("link:")}
-    if wants <= found and any(
-        n.endswith(_STARTING[0]) and all(n[: -len(_STARTING[0])] + m in found for m in _STARTING)
-        for n in found
-    ):
+    if wants <= found and _started_lib(found) is not None:
         return top
+    return None
+
+
+def _started_lib(found: set[str]) -> str | None:
+    """The lib/pythonX.Y among ``found`` (names under an interpreter folder) that holds
+    every module a CPython reads to start (``_STARTING``); None if none does yet."""
+    for name in found:
+        if name.endswith(_STARTING[0]):
+            lib = name[: -len(_STARTING[0])]
+            if all(lib + module in found for module in _STARTING):
+                return lib
     return None
 
 
@@ -106,15 +114,12 @@ _STARTING = (
 )
 
 
-def finds_its_home(top: str, names: Iterable[str]) -> bool:
-    """Whether the files written (``names``) give the interpreter in ``top`` the file it
-    finds its home by: lib/pythonX.Y/os.py. A probe that was given its home cannot
-    tell."""
-    start = top + "/lib/python"
-    depth = top.count("/") + 3
-    return any(
-        n.startswith(start) and n.endswith("/os.py") and n.count("/") == depth for n in names
-    )
+def finds_its_home(top: str, seen: dict[str, set[str]], names: set[str]) -> bool:
+    """Whether the files written (``names``) give the interpreter in ``top``, whose
+    start :func:`landmarks` saw in ``seen``, the file it finds its home by:
+    lib/pythonX.Y/os.py. A probe that was given its home cannot tell."""
+    lib = _started_lib(seen.get(top, set()))
+    return lib is not None and f"{top}/{lib}/os.py" in names
 
 
 def _top(raw: str) -> str | None:

@@ -135,7 +135,7 @@ class Unpacking:
                 return None
             probe = self.probe
             # It was given its home: whether the interpreter finds it alone, it cannot say.
-            if finds_its_home(self.top, self.names):
+            if finds_its_home(self.top, self.seen, self.names):
                 return probe
             self.probe = None
         if probe.process is not None:

@@ -80,6 +80,7 @@ class _Pool:
         self.handed = iter(range(len(lines)))
         self.guard = threading.Lock()
         self.workers: list[_Worker] = []
+        self.advances: dict[int, Callable[[int], None]] = {}  # each download's progress
 
     def relay(self, worker: _Worker) -> None:
         """Give ``worker`` its first install, then show what it sends until it ends."""
@@ -102,7 +103,26 @@ class _Pool:
             self.finished[index].set()
             self.give(worker)
         else:
-            _show(event, self.lines)
+            self.show(event)
+
+    def show(self, event: list[object]) -> None:
+        """Do to the line what the child did to its stand-in."""
+        kind, index, *rest = event
+        if kind == "say":
+            errors.say(str(rest[0]))
+            return
+        assert isinstance(index, int)
+        line = self.lines[index]
+        if kind == "start":
+            line.start()
+        elif kind == "download":
+            self.advances[index] = line.downloading(rest[0], rest[1])  # type: ignore[arg-type]
+        elif kind == "advance":
+            self.advances[index](rest[0])  # type: ignore[arg-type]
+        elif kind == "set":
+            line.set(rest[0], rest[1])  # type: ignore[arg-type]
+        elif kind == "finish":
+            line.finish(rest[0], timed=bool(rest[1]))  # type: ignore[arg-type]
 
     def lost(self, worker: _Worker) -> None:
         """``worker`` ended: its install, if it was doing one, failed; if no worker is
@@ -234,31 +254,8 @@ class _Relay:
         self.send("finish", self.index, text, timed)
 
 
-_advances: dict[int, Callable[[int], None]] = {}
-
-
 def _nothing(size: int) -> None:
     pass
-
-
-def _show(event: list[object], lines: Sequence[Line]) -> None:
-    """Do to the line what the child did to its stand-in."""
-    kind, index, *rest = event
-    if kind == "say":
-        errors.say(str(rest[0]))
-        return
-    assert isinstance(index, int)
-    line = lines[index]
-    if kind == "start":
-        line.start()
-    elif kind == "download":
-        _advances[index] = line.downloading(rest[0], rest[1])  # type: ignore[arg-type]
-    elif kind == "advance":
-        _advances[index](rest[0])  # type: ignore[arg-type]
-    elif kind == "set":
-        line.set(rest[0], rest[1])  # type: ignore[arg-type]
-    elif kind == "finish":
-        line.finish(rest[0], timed=bool(rest[1]))  # type: ignore[arg-type]
 
 
 def _fields(error: PyvError | None) -> object:
