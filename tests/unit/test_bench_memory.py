@@ -1,0 +1,66 @@
+"""scripts/bench-install's peak memory of a process tree: a forked child counts, the
+same address space does not count twice."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+from importlib.machinery import SourceFileLoader
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench-install"
+
+pytestmark = pytest.mark.skipif(
+    not os.path.isdir("/proc/self/task"), reason="the tree is read from Linux's /proc"
+)
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    loader = SourceFileLoader("bench_install", str(SCRIPT))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[loader.name] = module  # dataclasses looks the module up
+    loader.exec_module(module)
+    return module
+
+
+def test_kcmp_tells_one_address_space_from_a_fork(bench: ModuleType) -> None:
+    if bench._KCMP is None:
+        pytest.skip(f"kcmp's number is not known on {os.uname().machine}")
+    me = os.getpid()
+    if not bench._same_memory(me, me):
+        pytest.skip("kcmp is not allowed here (seccomp): a child would count twice")
+    child = os.fork()
+    if child == 0:
+        time.sleep(5)
+        os._exit(0)
+    try:
+        assert not bench._same_memory(me, child)  # copy-on-write: memory of its own
+        assert bench._tree(me)[0] == me
+        assert child in bench._tree(me)
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+
+
+def test_a_forked_child_holding_memory_counts(bench: ModuleType) -> None:
+    # The parent holds little; its child 60 MB of its own: the tree's peak has both.
+    script = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    b = bytearray(60 << 20)\n"
+        "    for i in range(0, len(b), 4096): b[i] = 1\n"
+        "    time.sleep(0.3)\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+    )
+    alone = bench.tree_peak([sys.executable, "-c", "import time; time.sleep(0.3)"], {})
+    both = bench.tree_peak([sys.executable, "-c", script], {})
+    assert both - alone > 55
