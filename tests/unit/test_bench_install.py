@@ -1,5 +1,5 @@
-"""scripts/bench-install's peak memory of a process tree: a forked child counts, the
-same address space does not count twice."""
+"""scripts/bench-install: the peak memory of a process tree (a forked child counts, the
+same address space does not count twice), and whether the machine was quiet."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench-install"
 
-pytestmark = pytest.mark.skipif(
+needs_proc = pytest.mark.skipif(
     not os.path.isdir("/proc/self/task"), reason="the tree is read from Linux's /proc"
 )
 
@@ -31,6 +31,7 @@ def bench() -> ModuleType:
     return module
 
 
+@needs_proc
 def test_kcmp_tells_one_address_space_from_a_fork(bench: ModuleType) -> None:
     if bench._KCMP is None:
         pytest.skip(f"kcmp's number is not known on {os.uname().machine}")
@@ -50,6 +51,7 @@ def test_kcmp_tells_one_address_space_from_a_fork(bench: ModuleType) -> None:
         os.waitpid(child, 0)
 
 
+@needs_proc
 def test_a_forked_child_holding_memory_counts(bench: ModuleType) -> None:
     # The parent holds little; its child 60 MB of its own: the tree's peak has both.
     script = (
@@ -64,3 +66,13 @@ def test_a_forked_child_holding_memory_counts(bench: ModuleType) -> None:
     alone = bench.tree_peak([sys.executable, "-c", "import time; time.sleep(0.3)"], {})
     both = bench.tree_peak([sys.executable, "-c", script], {})
     assert both - alone > 55
+
+
+def test_a_machine_busy_on_its_second_core_is_not_quiet(bench: ModuleType) -> None:
+    one, two = bench.machine()
+    assert one > 0 and two > 0
+    steady = bench.quiet((20.0, 21.0), (19.0, 20.0))
+    assert steady.startswith("machine: ") and "20 / 21 ms before, 19 / 20 ms after" in steady
+    assert "not quiet" not in steady
+    assert "not quiet" in bench.quiet((20.0, 21.0), (20.0, 30.0))  # the second core was busy
+    assert "not quiet" in bench.quiet((20.0, 21.0), (27.0, 28.0))  # slower by the end
