@@ -3,17 +3,14 @@ same address space does not count twice), and whether the machine was quiet."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import time
-from importlib.machinery import SourceFileLoader
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench-install"
+from tests import scripts
 
 needs_proc = pytest.mark.skipif(
     not os.path.isdir("/proc/self/task"), reason="the tree is read from Linux's /proc"
@@ -22,13 +19,7 @@ needs_proc = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    loader = SourceFileLoader("bench_install", str(SCRIPT))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[loader.name] = module  # dataclasses looks the module up
-    loader.exec_module(module)
-    return module
+    return scripts.load("bench-install")
 
 
 @needs_proc

@@ -4,7 +4,6 @@ against a fake GitHub API on 127.0.0.1."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,11 +11,12 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib.machinery import SourceFileLoader
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests import scripts
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gen-catalog"
 UV_LIST = SCRIPT.parents[2] / "shared/data/python-build-standalone/download-metadata.json"
@@ -24,12 +24,7 @@ UV_LIST = SCRIPT.parents[2] / "shared/data/python-build-standalone/download-meta
 
 @pytest.fixture(scope="module")
 def gen() -> ModuleType:
-    loader = SourceFileLoader("gen_catalog", str(SCRIPT))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return scripts.load("gen-catalog")
 
 
 @pytest.mark.parametrize(
