@@ -419,17 +419,19 @@ def refresh(layout: Layout, url: str, environ: Mapping[str, str]) -> dict[str, i
     return counts
 
 
-def for_platform(builds: list[Build], platform: Platform) -> list[Build]:
-    """One build per installation name on ``platform``, newest first."""
+def for_platform(builds: list[Build], platform: Platform) -> Available:
+    """One build per installation name on ``platform``, newest first (with the count of
+    unusable entries of ``builds``, if it has one: ``skipped`` tells it)."""
     best = _by_name(builds, platform)
     # At an equal Python version, the newer PyPy or GraalPy release (7.3.16 and 7.3.17
     # both implement 3.10.14), as the registry orders installations.
     from packaging.version import Version
 
     zero = Version("0")
-    return sorted(
+    newest = sorted(
         best.values(), key=lambda b: (b.version, b.impl_version or zero, b.variant), reverse=True
     )
+    return Available(newest, getattr(builds, "unusable", 0))
 
 
 def _by_name(builds: list[Build], platform: Platform) -> dict[str, Build]:
@@ -518,4 +520,4 @@ def available(
         return Available(every, builds.unusable)
     here = platforms.current(dict(environ))
     found = load(layout, environ, here, offline=offline)
-    return Available(for_platform(found, here), found.unusable)
+    return for_platform(found, here)

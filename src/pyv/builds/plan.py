@@ -143,7 +143,7 @@ def requested(
         plain = catalog.plain_choice(found, platform, texts)
         if plain is not None:  # 3.12.1, 3.12: chosen without packaging (6 ms sooner)
             return list(plain)
-    here = catalog.Available(catalog.for_platform(found, platform), found.unusable)
+    here = catalog.for_platform(found, platform)
 
     def sources() -> list[Release]:
         from pyv.builds import source
